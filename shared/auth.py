@@ -1,0 +1,76 @@
+"""Tokens: participants' Ed25519-signed JWTs (quiz signs, everyone verifies offline) and the
+organizers' admin bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shared.http import ApiError
+
+ISSUER = "unghoa-contest/quiz"
+AUDIENCE = "participant"
+
+
+def generate_keypair() -> tuple[str, str]:
+    """(private PEM, public PEM) of a fresh Ed25519 key."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return private, public
+
+
+def issue_participant_token(
+    private_pem: str, *, participant_id: str, contest_id: str, display_name: str, unit_id: str,
+    ttl: timedelta = timedelta(days=120),
+) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": ISSUER, "aud": AUDIENCE, "sub": participant_id, "contest": contest_id,
+        "name": display_name, "unit": unit_id, "iat": now, "exp": now + ttl,
+    }
+    return jwt.encode(claims, private_pem, algorithm="EdDSA")
+
+
+class Participant(dict):
+    @property
+    def id(self) -> str:
+        return self["sub"]
+
+
+def verify_participant_token(public_pem: str | None, token: str, contest_id: str) -> Participant:
+    if not public_pem:
+        raise ApiError(503, "unavailable", "Chưa cấu hình khóa xác thực người dự thi.")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, public_pem, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
+    except jwt.InvalidTokenError:
+        raise ApiError(401, "invalid_token", "Mã xác thực không hợp lệ.") from None
+    if claims.get("contest") != contest_id:
+        raise ApiError(401, "invalid_token", "Mã xác thực không thuộc cuộc thi này.")
+    return Participant(claims)
+
+
+def bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ApiError(401, "unauthorized", "Thiếu mã xác thực (Authorization: Bearer …).")
+    return authorization[7:].strip()
+
+
+def check_admin(expected: str, authorization: str | None) -> None:
+    token = bearer(authorization)
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise ApiError(403, "forbidden", "Mã quản trị không đúng.")

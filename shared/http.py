@@ -1,0 +1,212 @@
+"""HTTP plumbing every service shares: JSON errors, health/readiness, metrics, body limits.
+
+Every error leaves as `{"error": {"code", "message"}}` with the right status; no stack trace ever
+reaches a client. A lost database or broker is a 503 with Retry-After, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.metrics import ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: ("bad_request", "Yêu cầu không hợp lệ."),
+    401: ("unauthorized", "Cần đăng nhập hoặc mã xác thực hợp lệ."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("not_found", "Không tìm thấy."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
+    409: ("conflict", "Xung đột trạng thái."),
+    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    415: ("unsupported_media_type", "Định dạng dữ liệu không được hỗ trợ."),
+    422: ("validation_error", "Dữ liệu không hợp lệ."),
+    429: ("rate_limited", "Quá nhiều yêu cầu, vui lòng thử lại sau."),
+    503: ("unavailable", "Dịch vụ tạm thời gián đoạn, vui lòng thử lại sau giây lát."),
+}
+UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+class ApiError(Exception):
+    """Raise from a route: becomes `{"error": {"code", "message", ...}}` with `status`."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details, self.headers = details, headers
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        err["details"] = details
+    return {"error": err}
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors()[:20]:
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        out.append({"field": ".".join(loc) or "(body)", "message": str(err.get("msg", ""))})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, default = _STATUS_CODES.get(exc.status_code, ("error", "Lỗi."))
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found",) else default
+        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        first = details[0] if details else {"field": "(body)", "message": ""}
+        return error_response(
+            422, "validation_error", f"Dữ liệu không hợp lệ ở trường {first['field']}: {first['message']}", details
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("%s %s: dependency unavailable: %r", request.method, request.url.path, exc)
+            code, message = _STATUS_CODES[503]
+            return error_response(503, code, message, headers={"Retry-After": "2"})
+        log.exception("%s %s failed", request.method, request.url.path)
+        return error_response(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại sau.")
+
+
+class BodyLimitMiddleware:
+    """Rejects request bodies over `max_bytes` (by Content-Length, and while streaming) with 413."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None) -> None:
+        self.app, self.max_bytes, self.overrides = app, max_bytes, overrides or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = next((v for k, v in self.overrides.items() if scope["path"].startswith(k)), self.max_bytes)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _send_json(send, 413, error_body(*_STATUS_CODES[413]))
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ApiError(413, *_STATUS_CODES[413])
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    import orjson
+
+    raw = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
+
+
+class MetricsMiddleware:
+    """Counts requests and observes latency by route template (bounded label values)."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "(unmatched)"
+            method = scope.get("method", "GET")
+            self.metrics.http_requests.labels(method, template, str(status)).inc()
+            self.metrics.http_latency.labels(method, template).observe(time.perf_counter() - started)
+
+
+Check = Callable[[], Awaitable[None]]
+
+
+def ops_router(metrics: ServiceMetrics, checks: dict[str, Check]) -> APIRouter:
+    """`/healthz` (process alive), `/readyz` (dependencies reachable), `/metrics`."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:  # report, don't raise: readiness is an answer, not an error
+                results[name] = f"unavailable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,91 @@
+"""Settings every service shares (pydantic-settings, read from the environment, fail fast).
+
+Outside `dev`/`test` the settings refuse insecure defaults: a missing or short admin token, a
+missing signing key, or the dev broker's lack of idempotence.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.contest import Contest, load_contest
+
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _read_key(value: str | None) -> str | None:
+    """A key is given inline (PEM text) or as a path to a PEM file."""
+    if not value:
+        return None
+    if value.lstrip().startswith("-----BEGIN"):
+        return value
+    return Path(value).read_text(encoding="ascii")
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    environment: Literal["dev", "test", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    log_level: str = "INFO"
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    db_schema: str = ""  # defaults to the service name
+    db_pool_min: Annotated[int, Field(ge=1)] = 2
+    db_pool_max: Annotated[int, Field(ge=1)] = 10
+    migrate_on_start: bool = True
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Real Kafka: on. The dev broker (Tansu) fails producer start with it (../shared/BROKER.md).
+    kafka_enable_idempotence: bool = False
+    kafka_session_timeout_ms: Annotated[int, Field(ge=1000)] = 10_000
+    kafka_heartbeat_interval_ms: Annotated[int, Field(ge=100)] = 3_000
+    topic_prefix: str = ""  # tests give each test its own topics
+    consumer_group_prefix: str = ""
+    consumer_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+    outbox_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    outbox_poll_seconds: Annotated[float, Field(gt=0)] = 1.0
+
+    contest_file: Path = Path("contest/demo.yaml")
+    admin_token: SecretStr = Field(default=SecretStr(""), validation_alias="CONTEST_ADMIN_TOKEN")
+    participant_public_key: str | None = None  # Ed25519 PEM (or a path to one)
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1_000_000
+    cors_origins: list[str] = []
+
+    @field_validator("participant_public_key", mode="before")
+    @classmethod
+    def _load_public(cls, v: str | None) -> str | None:
+        return _read_key(v)
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> ServiceSettings:
+        if not self.db_schema:
+            object.__setattr__(self, "db_schema", self.service_name)
+        if not _SCHEMA.match(self.db_schema):
+            raise ValueError(f"db_schema {self.db_schema!r} must be a lowercase SQL identifier")
+        if self.environment == "prod":
+            token = self.admin_token.get_secret_value()
+            if len(token) < 24:
+                raise ValueError("CONTEST_ADMIN_TOKEN must be set to at least 24 characters in prod")
+            if not self.participant_public_key:
+                raise ValueError("PARTICIPANT_PUBLIC_KEY must be set in prod")
+            if not self.kafka_enable_idempotence:
+                raise ValueError("KAFKA_ENABLE_IDEMPOTENCE must be true against a production Kafka")
+        return self
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def group(self, name: str) -> str:
+        return self.consumer_group_prefix + self.topic_prefix + name
+
+    def load_contest(self) -> Contest:
+        return load_contest(self.contest_file)
