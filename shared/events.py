@@ -20,6 +20,9 @@ CONTENT_LIKED = "engagement.content-liked.v1"
 JUDGE_SCORED = "initiatives.judge-scored.v1"
 ENGAGEMENT_INBOUND = "engagement.inbound.v1"
 BOARD_CHANGED = "ranking.board-changed.v1"
+# Not in DESIGN §3's public list: how engagement learns which contents exist and ranking learns
+# an initiative's title and unit without calling back (same envelope rules as the others).
+INITIATIVE_PUBLISHED = "initiatives.initiative-published.v1"
 
 # Partition counts for the topics; keys spread participants/contents across them.
 TOPIC_PARTITIONS = {
@@ -28,6 +31,7 @@ TOPIC_PARTITIONS = {
     JUDGE_SCORED: 3,
     ENGAGEMENT_INBOUND: 3,
     BOARD_CHANGED: 1,
+    INITIATIVE_PUBLISHED: 3,
 }
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -149,6 +153,23 @@ class JudgeScored(Payload):
     scored_at: UtcDatetime
 
 
+# --- initiatives.initiative-published.v1 (internal) -----------------------------------------
+
+
+class InitiativePublished(Payload):
+    """An initiative entered (`published`) or left (`withdrawn`) the public gallery."""
+
+    contest_id: NonEmpty
+    phase_id: NonEmpty
+    initiative_id: NonEmpty  # the canonical content_id
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    unit_id: NonEmpty
+    field: NonEmpty
+    status: Literal["published", "withdrawn"]
+    version: Annotated[int, Field(ge=1)]  # increases with every change; the highest wins
+    changed_at: UtcDatetime
+
+
 # --- the envelope ---------------------------------------------------------------------------
 
 DataT = TypeVar("DataT", bound=Payload)
@@ -188,12 +209,17 @@ class JudgeScoredEvent(CloudEvent[JudgeScored]):
     type: Literal["contest.judge-scored.v1"]
 
 
+class InitiativePublishedEvent(CloudEvent[InitiativePublished]):
+    type: Literal["contest.initiative-published.v1"]
+
+
 # topic -> (envelope model, CloudEvents type, how the key is derived from the data)
 EVENT_TYPES: dict[str, tuple[type[CloudEvent[Any]], str, str]] = {
     ANSWER_SUBMITTED: (AnswerSubmittedEvent, "contest.answer-submitted.v1", "participant_id"),
     CONTENT_LIKED: (ContentLikedEvent, "contest.content-liked.v1", "content_id"),
     JUDGE_SCORED: (JudgeScoredEvent, "contest.judge-scored.v1", "subject_id"),
     ENGAGEMENT_INBOUND: (InboundEngagementEvent, "contest.content-liked.v1", "content_ref"),
+    INITIATIVE_PUBLISHED: (InitiativePublishedEvent, "contest.initiative-published.v1", "initiative_id"),
 }
 
 

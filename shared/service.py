@@ -184,8 +184,10 @@ def _watch_pool(runtime: Runtime) -> None:
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
     """Run one service with uvicorn (used by `python -m services.<name>`)."""
+    import prometheus_client
     import uvicorn
 
+    prometheus_client.disable_created_metrics()  # `_created` series only double the scrape size
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(app_factory(), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                 access_log=False, loop="uvloop", http="httptools", timeout_graceful_shutdown=10)

@@ -1,0 +1,1 @@
+"""Initiatives and judging: submissions, gallery, staff accounts, rubrics, judge scores, essays, stage."""

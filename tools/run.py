@@ -1,0 +1,202 @@
+"""`make run`: the whole system on one machine with embedded defaults.
+
+Starts (unless given) a Kafka-protocol broker and an embedded PostgreSQL, creates the topics,
+writes the demo contest, starts the four services as separate processes, puts them behind one
+origin with nginx when it is installed, seeds the demo data, prints the URLs, and on Ctrl-C stops
+everything it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.auth import generate_keypair
+from shared.events import all_topics
+from shared.kafka import create_topics
+from tools.demo_contest import contest_dict, write_contest
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"quiz": 8001, "initiatives": 8002, "engagement": 8003, "ranking": 8004}
+
+
+def _env_port(name: str, default: int) -> int:
+    return int(os.environ.get(f"{name.upper()}_PORT", default))
+
+
+@dataclass
+class Stack:
+    run_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    stoppers: list[object] = field(default_factory=list)  # objects with .stop(), stopped in reverse
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for name, proc in self.processes.items():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in self.processes.items():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                print(f"  {name} did not stop in 15 s; killing it", flush=True)
+                proc.kill()
+        for stopper in reversed(self.stoppers):
+            with contextlib.suppress(Exception):
+                stopper.stop()  # type: ignore[attr-defined]
+
+
+def _keys(run_dir: Path) -> tuple[Path, Path]:
+    """Participant token keys, kept across runs so issued tokens stay valid."""
+    key_dir = run_dir / "keys"
+    private, public = key_dir / "participant.key", key_dir / "participant.pub"
+    if not private.exists():
+        key_dir.mkdir(parents=True, exist_ok=True)
+        priv_pem, pub_pem = generate_keypair()
+        private.write_text(priv_pem)
+        private.chmod(0o600)
+        public.write_text(pub_pem)
+    return private, public
+
+
+def _start_infrastructure(stack: Stack) -> None:
+    from tools.tansu import free_port
+
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        from tools.tansu import start_broker
+
+        broker = start_broker(int(os.environ.get("BROKER_PORT", 0)) or free_port(),
+                              log_file=stack.run_dir / "logs" / "tansu.log")
+        stack.stoppers.append(broker)
+        stack.env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+        print(f"  broker (Tansu, memory-only)  {broker.bootstrap}", flush=True)
+    if not os.environ.get("DATABASE_URL"):
+        from tools.pg import start_postgres
+
+        pg = start_postgres(stack.run_dir / "pg", int(os.environ.get("PG_PORT", 0)) or free_port())
+        stack.stoppers.append(pg)
+        stack.env["DATABASE_URL"] = pg.dsn
+        print(f"  PostgreSQL (embedded)        {pg.dsn}", flush=True)
+
+
+def _start_services(stack: Stack) -> None:
+    logs = stack.run_dir / "logs"
+    for name, default_port in SERVICES.items():
+        port = _env_port(name, default_port)
+        stack.ports[name] = port
+        env = {**os.environ, **stack.env, "PORT": str(port), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
+        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
+        stack.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def _wait_ready(stack: Stack, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(stack.ports)
+    with httpx.Client(timeout=2) as client:
+        while pending:
+            for name, port in list(pending.items()):
+                proc = stack.processes[name]
+                if proc.poll() is not None:
+                    raise SystemExit(f"{name} exited with {proc.returncode}; see {stack.run_dir}/logs/{name}.log")
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                        del pending[name]
+            if pending and time.monotonic() > deadline:
+                raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)} (see {stack.run_dir}/logs)")
+            time.sleep(0.3)
+
+
+def main() -> None:
+    run_dir = Path(os.environ.get("RUN_DIR", ROOT / ".run")).resolve()
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    stack = Stack(run_dir)
+    admin_token = os.environ.get("CONTEST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    private, public = _keys(run_dir)
+    contest_file = Path(os.environ.get("CONTEST_FILE") or write_contest(run_dir / "contest" / "contest.yaml",
+                                                                        contest_dict()))
+    stack.env.update({
+        "ENVIRONMENT": os.environ.get("ENVIRONMENT", "dev"),
+        "CONTEST_ADMIN_TOKEN": admin_token,
+        "CONTEST_FILE": str(contest_file),
+        "PARTICIPANT_PUBLIC_KEY": str(public),
+        "PARTICIPANT_PRIVATE_KEY": str(private),
+        "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
+        "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "1000"),
+    })
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    print("Starting the Ứng Hòa contest platform …", flush=True)
+    try:
+        _start_infrastructure(stack)
+        bootstrap = stack.env.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        asyncio.run(create_topics(bootstrap, all_topics()))
+        _start_services(stack)
+        _wait_ready(stack)
+        entry = _start_proxy(stack)
+        _seed(stack, entry, admin_token)
+        print("", flush=True)
+        for name, port in stack.ports.items():
+            print(f"  {name:<12} http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)", flush=True)
+        print(f"  admin token  {admin_token}", flush=True)
+        print(f"\n  Open: {entry}\n", flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        while True:
+            for name, proc in stack.processes.items():
+                if proc.poll() is not None:
+                    raise SystemExit(f"{name} exited with {proc.returncode}; see {run_dir}/logs/{name}.log")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping …", flush=True)
+    finally:
+        stack.stop()
+        print("Stopped.", flush=True)
+
+
+def _start_proxy(stack: Stack) -> str:
+    """nginx as the single origin when installed; otherwise the quiz service is the entry."""
+    try:
+        from tools.nginx import start_nginx
+    except ImportError:
+        start_nginx = None  # type: ignore[assignment]
+    public_port = int(os.environ.get("PUBLIC_PORT", 8080))
+    proxy = start_nginx(stack.ports, public_port, stack.run_dir) if start_nginx else None
+    if proxy is None:
+        print("  nginx not found: each service on its own port (same-origin features need nginx)", flush=True)
+        return f"http://127.0.0.1:{stack.ports['quiz']}/"
+    stack.stoppers.append(proxy)
+    return f"http://127.0.0.1:{public_port}/"
+
+
+def _seed(stack: Stack, entry: str, admin_token: str) -> None:
+    try:
+        from tools.seed_demo import seed
+    except ImportError:
+        return
+    try:
+        seed(entry, {n: f"http://127.0.0.1:{p}" for n, p in stack.ports.items()}, admin_token)
+    except Exception as exc:  # the platform runs without demo data; say why
+        print(f"  demo data not loaded: {exc}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
