@@ -7,6 +7,7 @@ Set TEST_DATABASE_URL / TEST_KAFKA_BOOTSTRAP to use servers you run yourself.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,11 +31,16 @@ def database_url() -> Iterator[str]:
     if url := os.environ.get("TEST_DATABASE_URL"):
         yield url
         return
-    server = start_postgres(ROOT / ".run" / "test-pg", free_port(), fast=True, fresh=True)
+    # One server per test session (several sessions may run at once on one machine).
+    data_dir = ROOT / ".run" / f"test-pg-{os.getpid()}"
+    server = start_postgres(data_dir, free_port(), fast=True, fresh=True)
     try:
         yield server.dsn
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(data_dir.parent / f"{data_dir.name}-sock", ignore_errors=True)
+        (data_dir.parent / f"{data_dir.name}.log").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +48,7 @@ def kafka_broker() -> Iterator[Any]:
     if os.environ.get("TEST_KAFKA_BOOTSTRAP"):
         yield None
         return
-    broker = start_broker(log_file=ROOT / ".run" / "test-tansu.log")
+    broker = start_broker(log_file=ROOT / ".run" / f"test-tansu-{os.getpid()}.log")
     try:
         yield broker
     finally:

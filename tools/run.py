@@ -1,5 +1,9 @@
 """`make run`: the whole system on one machine with embedded defaults.
 
+Files under RUN_DIR (default .run/) for tools and drills: `env/<service>.json` (the environment a
+service was started with), `services.json` (pids and ports, rewritten when a service restarts),
+`broker.pid`, `stack.json` (database and broker addresses), `logs/`. A service that dies is restarted, as a process manager would.
+
 Starts (unless given) a Kafka-protocol broker and an embedded PostgreSQL, creates the topics,
 writes the demo contest, starts the four services as separate processes, puts them behind one
 origin with nginx when it is installed, seeds the demo data, prints the URLs, and on Ctrl-C stops
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -80,6 +85,7 @@ def _start_infrastructure(stack: Stack) -> None:
                               log_file=stack.run_dir / "logs" / "tansu.log")
         stack.stoppers.append(broker)
         stack.env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+        (stack.run_dir / "broker.pid").write_text(str(broker.pid))
         print(f"  broker (Tansu, memory-only)  {broker.bootstrap}", flush=True)
     if not os.environ.get("DATABASE_URL"):
         from tools.pg import start_postgres
@@ -91,15 +97,37 @@ def _start_infrastructure(stack: Stack) -> None:
 
 
 def _start_services(stack: Stack) -> None:
-    logs = stack.run_dir / "logs"
     for name, default_port in SERVICES.items():
-        port = _env_port(name, default_port)
-        stack.ports[name] = port
-        env = {**os.environ, **stack.env, "PORT": str(port), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
-        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
-        stack.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        stack.ports[name] = _env_port(name, default_port)
+        _start_service(stack, name)
+
+
+def _write_pids(stack: Stack) -> None:
+    (stack.run_dir / "services.json").write_text(json.dumps(
+        {name: {"pid": proc.pid, "port": stack.ports[name]} for name, proc in stack.processes.items()}, indent=1))
+
+
+def _supervise(stack: Stack) -> None:
+    """Like a process manager: a service that dies (a crash, or a SIGKILL drill) is started again."""
+    while True:
+        for name, proc in list(stack.processes.items()):
+            if proc.poll() is not None:
+                print(f"  {name} exited with {proc.returncode}; restarting it", flush=True)
+                _start_service(stack, name)
+                _write_pids(stack)
+        time.sleep(0.5)
+
+
+def _start_service(stack: Stack, name: str) -> None:
+    own = {**stack.env, "PORT": str(stack.ports[name]), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
+    # Written so a fault drill can see exactly how each service was started.
+    (stack.run_dir / "env").mkdir(exist_ok=True)
+    (stack.run_dir / "env" / f"{name}.json").write_text(json.dumps(own, indent=1))
+    log = open(stack.run_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+    stack.processes[name] = subprocess.Popen(
+        [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env={**os.environ, **own},
+        stdout=log, stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_ready(stack: Stack, timeout: float = 90.0) -> None:
@@ -149,9 +177,13 @@ def main() -> None:
     try:
         _start_infrastructure(stack)
         bootstrap = stack.env.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        database_url = stack.env.get("DATABASE_URL") or os.environ["DATABASE_URL"]
+        (run_dir / "stack.json").write_text(json.dumps(
+            {"database_url": database_url, "kafka_bootstrap_servers": bootstrap}, indent=1))
         asyncio.run(create_topics(bootstrap, all_topics()))
         _start_services(stack)
         _wait_ready(stack)
+        _write_pids(stack)
         entry = _start_proxy(stack)
         _seed(stack, entry, admin_token)
         print("", flush=True)
@@ -160,11 +192,7 @@ def main() -> None:
         print(f"  admin token  {admin_token}", flush=True)
         print(f"\n  Open: {entry}\n", flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        while True:
-            for name, proc in stack.processes.items():
-                if proc.poll() is not None:
-                    raise SystemExit(f"{name} exited with {proc.returncode}; see {run_dir}/logs/{name}.log")
-            time.sleep(1)
+        _supervise(stack)
     except KeyboardInterrupt:
         print("\nStopping …", flush=True)
     finally:

@@ -17,7 +17,7 @@ class InitiativesSettings(ServiceSettings):
     # HMAC key for staff (unit representative, judge, organizer) tokens.
     staff_token_secret: SecretStr = SecretStr(DEV_STAFF_SECRET)
     staff_token_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 12
-    # A judge whose total differs from the mean of the others by more than this is an outlier.
+    # A judge whose total differs from the median of all judges by more than this is an outlier.
     outlier_threshold: Annotated[float, Field(gt=0, le=100)] = 20.0
 
     @model_validator(mode="after")

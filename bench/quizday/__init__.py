@@ -1,0 +1,1 @@
+"""Quiz-day simulation: load generator, fault drills and report (`make quizday`)."""

@@ -1,0 +1,77 @@
+"""`make quizday` / `python -m bench.quizday`: the quiz-day simulation with fault drills and the checker.
+
+Starts the whole system exactly as `make run` does (on free ports, in a fresh run dir), or attaches to a
+running one with --run-dir and --admin-token. Writes report.md (+ PNG plots) under bench/results/.
+Examples:
+  python -m bench.quizday                                   # full day: 20,000 over 10 min, all drills
+  python -m bench.quizday --participants 300 --duration 40 --think 0.05 --drills kill-ranking
+  python -m bench.quizday --drills none --participants 2000 --duration 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.quizday import report
+from bench.quizday.drills import DRILLS
+from bench.quizday.run import Params, default_out, run
+from bench.quizday.stack import attach, start
+
+
+def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
+    ap = argparse.ArgumentParser(prog="python -m bench.quizday", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--participants", type=int, default=20_000)
+    ap.add_argument("--duration", type=float, default=600.0, help="seconds over which participants arrive")
+    ap.add_argument("--drills", default="all",
+                    help=f"comma list, 'all' or 'none'; known: {', '.join(DRILLS)}")
+    ap.add_argument("--think", type=float, default=3.0, help="median think time per question (s)")
+    ap.add_argument("--engagement-rate", type=float, default=40.0, help="events/s per platform")
+    ap.add_argument("--seed", type=int, default=20250106)
+    ap.add_argument("--audit-timeout", type=float, default=180.0)
+    ap.add_argument("--out", type=Path, default=None, help="report folder (default bench/results/quizday-…)")
+    ap.add_argument("--run-dir", type=Path, default=None, help="attach to a running `make run` (its RUN_DIR)")
+    ap.add_argument("--admin-token", default=os.environ.get("CONTEST_ADMIN_TOKEN"))
+    args = ap.parse_args(argv)
+    if args.drills == "all":
+        drills = list(DRILLS)
+    elif args.drills in ("none", ""):
+        drills = []
+    else:
+        drills = [d.strip() for d in args.drills.split(",") if d.strip()]
+        unknown = [d for d in drills if d not in DRILLS]
+        if unknown:
+            ap.error(f"unknown drills: {', '.join(unknown)}")
+    params = Params(participants=args.participants, duration=args.duration, drills=drills, think=args.think,
+                    seed=args.seed, engagement_rate=args.engagement_rate, audit_timeout=args.audit_timeout)
+    return params, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    params, args = parse(argv)
+    if args.run_dir:
+        if not args.admin_token:
+            print("--admin-token (or CONTEST_ADMIN_TOKEN) is needed with --run-dir", file=sys.stderr)
+            return 2
+        stack = attach(args.run_dir.resolve(), args.admin_token)
+    else:
+        run_dir = Path(tempfile.mkdtemp(prefix="quizday-", dir=Path(__file__).resolve().parents[2] / ".run"
+                                        if (Path(__file__).resolve().parents[2] / ".run").exists() else None))
+        print(f"starting the system as `make run` does (RUN_DIR={run_dir}) …", flush=True)
+        stack = start(run_dir)
+    try:
+        outcome = asyncio.run(run(params, stack))
+    finally:
+        stack.stop()
+    path = report.write(outcome, args.out or default_out())
+    print(f"\nreport: {path}\n{'PASSED' if outcome.ok else 'FAILED'}", flush=True)
+    return 0 if outcome.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

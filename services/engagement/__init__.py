@@ -1,0 +1,1 @@
+"""Engagement: signed ingestion from platforms, de-duplication, anti-fraud, content-liked events."""

@@ -1,0 +1,150 @@
+"""Public routes: signed batch ingestion, the portal's like button, content stats."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse
+
+from services.engagement import limits, store
+from services.engagement.domain import (
+    MALFORMED, PORTAL, Item, Rejection, hash_actor, parse_item,
+)
+from services.engagement.ingest import count_metrics, ingest_items
+from services.engagement.signing import SignatureError, verify
+from shared.auth import bearer, verify_participant_token
+from shared.http import ApiError
+from shared.service import Runtime, RuntimeDep
+
+router = APIRouter(tags=["engagement"])
+ContentId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+def hash_key(rt: Runtime) -> bytes:
+    return rt.settings.actor_hash_key.get_secret_value().encode()  # type: ignore[attr-defined]
+
+
+@router.post("/api/ingest", status_code=202, summary="Nhận một lô sự kiện đã ký (Standard Webhooks)")
+async def ingest(
+    request: Request, rt: RuntimeDep,
+    webhook_platform: Annotated[str | None, Header()] = None,
+    webhook_id: Annotated[str | None, Header()] = None,
+    webhook_timestamp: Annotated[str | None, Header()] = None,
+    webhook_signature: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    body = await request.body()
+    if not webhook_platform:
+        raise ApiError(400, "missing_platform", "Thiếu tiêu đề webhook-platform (mã nền tảng đã đăng ký).")
+    async with rt.pool.acquire() as conn:
+        platform = await store.get_platform(conn, webhook_platform)
+    if platform is None or not platform.secrets:
+        raise ApiError(401, "unknown_platform", "Nền tảng chưa được đăng ký để gửi sự kiện.")
+    try:
+        verify(platform.secrets, webhook_id, webhook_timestamp, body, webhook_signature,
+               now=time.time(), tolerance_seconds=rt.settings.webhook_tolerance_seconds)  # type: ignore[attr-defined]
+    except SignatureError as exc:
+        raise ApiError(400 if exc.code == "missing_signature" else 401, exc.code, exc.message) from None
+    assert webhook_id is not None
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "invalid_json", "Nội dung không phải JSON hợp lệ.") from None
+    if isinstance(raw, dict) and isinstance(raw.get("events"), list):
+        raw = raw["events"]
+    if not isinstance(raw, list):
+        raise ApiError(422, "malformed_batch", "Lô sự kiện phải là một mảng JSON (hoặc {\"events\": [...]}).")
+    max_batch = rt.contest.engagement.max_batch
+    if len(raw) > max_batch:
+        raise ApiError(413, "batch_too_large", f"Mỗi lô tối đa {max_batch} sự kiện (lô này có {len(raw)}).")
+    not_objects = [Rejection(i, MALFORMED, "Mỗi sự kiện phải là một đối tượng JSON.").as_dict()
+                   for i, e in enumerate(raw) if not isinstance(e, dict)]
+    if not_objects:
+        raise ApiError(422, "malformed_batch", "Lô có phần tử không phải đối tượng JSON; không sự kiện nào được ghi.",
+                       details=not_objects[:100])
+    wait = limits.platform_retry_after(rt, platform, len(raw))
+    if wait > 0:
+        raise ApiError(429, "rate_limited", "Nền tảng gửi quá nhiều sự kiện, vui lòng thử lại sau.",
+                       headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    now = datetime.now(UTC)
+    key = hash_key(rt)
+    items: list[Item] = []
+    rejected: list[Rejection] = []
+    for i, e in enumerate(raw):
+        parsed = parse_item(e, i, platform=platform, contest=rt.contest, hash_key=key, now=now)
+        (rejected if isinstance(parsed, Rejection) else items).append(parsed)  # type: ignore[arg-type]
+    items, limited = limits.limit_actors(rt, platform, items)
+    rejected.extend(limited)
+    async with rt.pool.acquire() as conn, conn.transaction():
+        if not await store.claim_delivery(conn, platform.id, webhook_id, len(raw)):
+            n = await store.delivery_size(conn, platform.id, webhook_id)
+            events_total = rt.state.get("events_total")
+            if events_total is not None:
+                events_total.labels("duplicate").inc(n or 0)
+            return JSONResponse({"accepted": 0, "duplicates": n or 0, "rejected": [], "replay": True},
+                                status_code=202)
+        result = await ingest_items(conn, rt, items)
+    result.rejected.extend(rejected)
+    count_metrics(rt, result)
+    return JSONResponse(result.response(), status_code=202)
+
+
+# --- the portal's like button -------------------------------------------------------------
+
+async def _participant(rt: Runtime, authorization: str | None) -> str:
+    claims = verify_participant_token(rt.settings.participant_public_key, bearer(authorization), rt.contest.contest_id)
+    return claims.id
+
+
+async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, action: str) -> dict[str, Any]:
+    participant = await _participant(rt, authorization)
+    actor = hash_actor(hash_key(rt), PORTAL, participant)
+    async with rt.pool.acquire() as conn:
+        platform = await store.get_platform(conn, PORTAL)
+        status = await store.content_status(conn, content_id)
+    if platform is None or status != "published":
+        raise ApiError(404, "unknown_content", "Không tìm thấy sáng kiến này trong thư viện bình chọn.")
+    now = datetime.now(UTC)
+    if not rt.contest.phase(rt.contest.initiatives.phase_id).contains(now):
+        raise ApiError(409, "outside_window", "Giai đoạn bình chọn sáng kiến chưa mở hoặc đã kết thúc.")
+    item = Item(0, PORTAL, content_id, actor, action, now, f"portal-{uuid.uuid4()}")
+    ok, limited = limits.limit_actors(rt, platform, [item])
+    if limited:
+        raise ApiError(429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
+                       headers={"Retry-After": "5"})
+    async with rt.pool.acquire() as conn, conn.transaction():
+        result = await ingest_items(conn, rt, ok)
+        stats = await store.get_stats(conn, content_id)
+        liked = await store.is_liked(conn, PORTAL, actor, content_id)
+    count_metrics(rt, result)
+    return {"content_id": content_id, "liked": liked, "changed": result.effective > 0,
+            "quarantined": result.quarantined > 0, "likes": stats["likes"]}
+
+
+@router.post("/api/contents/{content_id}/like", summary="Thích một sáng kiến (cổng thông tin)")
+async def like(content_id: ContentId, rt: RuntimeDep,
+               authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    return await _portal_like(rt, content_id, authorization, "like")
+
+
+@router.delete("/api/contents/{content_id}/like", summary="Bỏ thích một sáng kiến (cổng thông tin)")
+async def unlike(content_id: ContentId, rt: RuntimeDep,
+                 authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    return await _portal_like(rt, content_id, authorization, "unlike")
+
+
+@router.get("/api/contents/{content_id}/stats", summary="Số lượt thích, chia sẻ, bình luận, xem")
+async def stats(content_id: ContentId, rt: RuntimeDep,
+                authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    liked_by_me: bool | None = None
+    participant = await _participant(rt, authorization) if authorization else None
+    async with rt.pool.acquire() as conn:
+        counts = await store.get_stats(conn, content_id)
+        if participant is not None:
+            liked_by_me = await store.is_liked(conn, PORTAL, hash_actor(hash_key(rt), PORTAL, participant), content_id)
+    return {"content_id": content_id, **counts, "liked_by_me": liked_by_me}

@@ -1,0 +1,29 @@
+"""The participant and organizer pages (Vietnamese, mobile first), served as static HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+WEB = Path(__file__).parent / "web"
+router = APIRouter(include_in_schema=False)
+
+PAGES = {
+    "/": "index.html", "/quiz": "index.html", "/quiz/": "index.html",
+    "/quiz/register": "register.html", "/quiz/login": "login.html", "/quiz/take": "take.html",
+    "/quiz/result": "result.html", "/quiz/admin": "admin.html",
+}
+
+
+def _page(name: str):
+    async def page() -> FileResponse:
+        return FileResponse(WEB / name, media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    return page
+
+
+for path, file in PAGES.items():
+    router.add_api_route(path, _page(file), methods=["GET"], name=f"page:{path}")

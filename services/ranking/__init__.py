@@ -1,0 +1,1 @@
+"""Ranking: leaderboards per phase and window from the quiz, engagement and judging streams."""

@@ -1,0 +1,181 @@
+"""HTTP contract (DESIGN §4): boards, pages, one entrant with neighbours, SSE, exports, admin."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette.sse import EventSourceResponse
+
+from shared.auth import check_admin
+from shared.events import format_utc
+from shared.http import ApiError
+from shared.service import RuntimeDep
+from services.ranking import exports, store, views
+from services.ranking.board import Snapshot
+from services.ranking.domain import parse_board_id
+
+router = APIRouter(prefix="/api/boards", tags=["boards"])
+admin = APIRouter(prefix="/api/admin/boards", tags=["admin"])
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Số dòng tối đa")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+@router.get("")
+async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
+    index = views.index_of(rt)
+    index.refresh()
+    frozen = rt.state["frozen"]
+    out = []
+    for board_id in sorted(index.boards):
+        parsed = parse_board_id(board_id)
+        if parsed is None:
+            continue
+        board = index.boards[board_id]
+        out.append({
+            "board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
+            "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.updated_at),
+        })
+    return {"boards": out}
+
+
+@router.get("/{board_id}")
+async def get_board(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset = 0,
+                    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None) -> dict[str, Any]:
+    view = views.public_view(rt, board_id)
+    if q is not None:
+        body = views.page(view, board_id, 0, 0)
+        body["entries"] = views.search(view, q, limit)
+        return body
+    return views.page(view, board_id, limit, offset)
+
+
+@router.get("/{board_id}/entries/{entrant_id}")
+async def get_entry(rt: RuntimeDep, board_id: str, entrant_id: str,
+                    around: Annotated[int, Query(ge=0, le=100)] = 0) -> dict[str, Any]:
+    return views.around(views.public_view(rt, board_id), board_id, entrant_id, around)
+
+
+@router.get("/{board_id}/stream")
+async def stream(rt: RuntimeDep, board_id: str, request: Request) -> EventSourceResponse:
+    view = views.public_view(rt, board_id)
+    hub = rt.state["hub"]
+    queue = hub.subscribe(board_id)
+    hello = {"board_id": board_id, "as_of": views.as_of(view), "total": len(view),
+             "frozen": isinstance(view, Snapshot)}
+
+    async def events() -> Any:
+        try:
+            yield {"event": "hello", "data": orjson.dumps(hello).decode()}
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), timeout=15)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    continue
+                yield {"event": "update", "data": orjson.dumps(message).decode()}
+        finally:
+            hub.unsubscribe(board_id, queue)
+
+    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/{board_id}/export.csv")
+async def export_csv(rt: RuntimeDep, board_id: str) -> Response:
+    rows = views.public_view(rt, board_id).slice(0, 10**9)
+    return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
+
+
+@router.get("/{board_id}/export.xlsx")
+async def export_xlsx(rt: RuntimeDep, board_id: str) -> Response:
+    rows = views.public_view(rt, board_id).slice(0, 10**9)
+    body = await asyncio.to_thread(exports.to_xlsx, board_id, rows)
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{board_id}.xlsx"'})
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+AdminHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+def _admin(rt: RuntimeDep, authorization: str | None) -> None:
+    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+
+
+class ReferenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
+@admin.post("/{board_id}/freeze")
+async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
+    _admin(rt, authorization)
+    board = views.live_board(rt, board_id)
+    existing = rt.state["frozen"].get(board_id)
+    if existing is not None:
+        return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(existing.frozen_at)}
+    entries, now = board.snapshot(), datetime.now(UTC)
+    async with rt.pool.acquire() as conn:
+        await store.freeze(conn, board_id, now, entries)
+    rt.state["frozen"][board_id] = Snapshot(board_id, entries, now)
+    rt.state["hub"].notify_freeze(board_id, True)
+    return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(now)}
+
+
+@admin.post("/{board_id}/unfreeze")
+async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
+    _admin(rt, authorization)
+    views.live_board(rt, board_id)
+    async with rt.pool.acquire() as conn:
+        await store.unfreeze(conn, board_id)
+    if rt.state["frozen"].pop(board_id, None) is not None:
+        rt.state["hub"].notify_freeze(board_id, False)
+    return {"board_id": board_id, "frozen": False}
+
+
+@admin.get("/{board_id}/live")
+async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset = 0,
+               authorization: AdminHeader = None) -> dict[str, Any]:
+    """The organizers' view of a frozen board: what the public will see after the reveal."""
+    _admin(rt, authorization)
+    return views.page(views.live_board(rt, board_id), board_id, limit, offset)
+
+
+def _round(rt: RuntimeDep, round_id: str) -> None:
+    if rt.contest.round(round_id) is None:
+        raise ApiError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
+
+
+@admin.put("/references/{round_id}")
+async def set_reference(rt: RuntimeDep, round_id: str, body: ReferenceIn,
+                        authorization: AdminHeader = None) -> dict[str, Any]:
+    """Set the final reference value of a round's prediction question."""
+    _admin(rt, authorization)
+    _round(rt, round_id)
+    async with rt.pool.acquire() as conn:
+        await store.set_reference(conn, round_id, body.value)
+    index = views.index_of(rt)
+    index.set_reference(round_id, body.value)
+    return {"round_id": round_id, "value": body.value, "final": True}
+
+
+@admin.delete("/references/{round_id}")
+async def clear_reference(rt: RuntimeDep, round_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
+    """Back to the provisional reference (the live count of participants in the round)."""
+    _admin(rt, authorization)
+    _round(rt, round_id)
+    async with rt.pool.acquire() as conn:
+        await store.set_reference(conn, round_id, None)
+    index = views.index_of(rt)
+    index.set_reference(round_id, None)
+    value, final = index.reference(round_id)
+    return {"round_id": round_id, "value": value, "final": final}

@@ -1,0 +1,140 @@
+"""One leaderboard in memory: rows by entrant plus a sorted list of keys.
+
+Updates are O(log n) (sortedcontainers), ranks are a bisect: the number of entries whose tie key
+is strictly better, plus one (standard competition ranking: 1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sortedcontainers import SortedList
+
+
+@dataclass(slots=True)
+class Row:
+    entrant_id: str
+    display_name: str
+    unit_id: str | None
+    score: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def render(rank: int, row: Row) -> dict[str, Any]:
+    return {
+        "rank": rank, "entrant_id": row.entrant_id, "display_name": row.display_name,
+        "unit_id": row.unit_id, "score": row.score, "details": row.details,
+    }
+
+
+class Board:
+    __slots__ = ("board_id", "rows", "keys", "order", "changed", "removed", "updated_at", "version")
+
+    def __init__(self, board_id: str) -> None:
+        self.board_id = board_id
+        self.rows: dict[str, Row] = {}
+        self.keys: dict[str, tuple] = {}
+        self.order: SortedList = SortedList()
+        self.changed: set[str] = set()
+        self.removed: set[str] = set()
+        self.updated_at = datetime.now(UTC)
+        self.version = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def put(self, entrant_id: str, key: tuple, row: Row) -> None:
+        old = self.keys.get(entrant_id)
+        if old is not None:
+            if old == key and self.rows[entrant_id] == row:
+                return
+            if old != key:
+                self.order.remove(old + (entrant_id,))
+                self.order.add(key + (entrant_id,))
+        else:
+            self.order.add(key + (entrant_id,))
+        self.keys[entrant_id] = key
+        self.rows[entrant_id] = row
+        self._touch(entrant_id)
+
+    def drop(self, entrant_id: str) -> None:
+        key = self.keys.pop(entrant_id, None)
+        if key is None:
+            return
+        self.order.remove(key + (entrant_id,))
+        del self.rows[entrant_id]
+        self.changed.discard(entrant_id)
+        self.removed.add(entrant_id)
+        self.version += 1
+        self.updated_at = datetime.now(UTC)
+
+    def replace_all(self, items: list[tuple[str, tuple, Row]]) -> None:
+        """Load many rows at once (start-up, full recompute): one sort instead of n inserts."""
+        fresh = {eid for eid, _, _ in items}
+        for eid in list(self.rows):
+            if eid not in fresh:
+                self.drop(eid)
+        for eid, key, row in items:
+            if self.keys.get(eid) != key or self.rows.get(eid) != row:
+                self.changed.add(eid)
+        self.keys = {eid: key for eid, key, _ in items}
+        self.rows = {eid: row for eid, _, row in items}
+        self.order = SortedList(key + (eid,) for eid, key, _ in items)
+        self.version += 1
+        self.updated_at = datetime.now(UTC)
+
+    def _touch(self, entrant_id: str) -> None:
+        self.changed.add(entrant_id)
+        self.removed.discard(entrant_id)
+        self.version += 1
+        self.updated_at = datetime.now(UTC)
+
+    # --- reads ---
+    def rank(self, entrant_id: str) -> int | None:
+        key = self.keys.get(entrant_id)
+        return None if key is None else self.order.bisect_left(key) + 1
+
+    def slice(self, start: int, stop: int) -> list[dict[str, Any]]:
+        start, stop = max(0, start), min(len(self.order), stop)
+        if start >= stop:
+            return []
+        out: list[dict[str, Any]] = []
+        prev_key: tuple | None = None
+        rank = 0
+        for i, item in enumerate(self.order.islice(start, stop)):
+            key = item[:-1]
+            if prev_key is None:
+                rank = self.order.bisect_left(key) + 1
+            elif key != prev_key:
+                rank = start + i + 1
+            prev_key = key
+            out.append(render(rank, self.rows[item[-1]]))
+        return out
+
+    def position(self, entrant_id: str) -> int | None:
+        key = self.keys.get(entrant_id)
+        return None if key is None else self.order.index(key + (entrant_id,))
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return self.slice(0, len(self.order))
+
+
+class Snapshot:
+    """A frozen board's public view: rows in rank order, read-only."""
+
+    __slots__ = ("board_id", "entries", "frozen_at", "index")
+
+    def __init__(self, board_id: str, entries: list[dict[str, Any]], frozen_at: datetime) -> None:
+        self.board_id, self.entries, self.frozen_at = board_id, entries, frozen_at
+        self.index = {e["entrant_id"]: i for i, e in enumerate(entries)}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def slice(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return self.entries[max(0, start):max(0, stop)]
+
+    def position(self, entrant_id: str) -> int | None:
+        return self.index.get(entrant_id)

@@ -1,0 +1,106 @@
+"""Consumers of the three contract topics (and initiative titles): facts are stored in the same
+transaction as the dedupe record; the in-memory index is updated only after that commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from shared.consumer import register_consumer
+from shared.events import ANSWER_SUBMITTED, CONTENT_LIKED, INITIATIVE_PUBLISHED, JUDGE_SCORED, CloudEvent
+from shared.service import Runtime
+from services.ranking import domain as d
+from services.ranking import store
+from services.ranking.index import RankingIndex
+
+Events = list[CloudEvent[Any]]
+
+
+def attempts_of(contest_id: str, events: Events) -> list[d.Attempt]:
+    return [
+        d.Attempt(x.attempt_id, x.participant_id, x.display_name, x.unit_id, x.phase_id, x.round_id,
+                  x.submitted_at, x.duration_ms, x.correct, x.total, x.score, x.prediction)
+        for x in (e.data for e in events) if x.contest_id == contest_id
+    ]
+
+
+def judge_totals_of(contest_id: str, events: Events) -> list[d.JudgeTotal]:
+    return [
+        d.JudgeTotal(x.phase_id, x.subject_type, x.subject_id, x.judge_id, x.revision, x.total)
+        for x in (e.data for e in events) if x.contest_id == contest_id
+    ]
+
+
+def engagement_of(contest_id: str, events: Events) -> list[d.ActorEngagement]:
+    return [
+        d.engagement_action(x.content_id, x.platform, x.actor_id, x.action, x.occurred_at, x.source_event_id)
+        for x in (e.data for e in events) if x.contest_id == contest_id
+    ]
+
+
+def meta_of(contest_id: str, events: Events) -> list[d.InitiativeMeta]:
+    return [
+        d.InitiativeMeta(x.initiative_id, x.phase_id, x.title, x.unit_id, x.field, x.status, x.version)
+        for x in (e.data for e in events) if x.contest_id == contest_id
+    ]
+
+
+# topic -> (consumer name, events -> facts, save facts, index method name)
+HANDLERS: dict[str, tuple[str, Callable[[str, Events], list[Any]], Any, str]] = {
+    ANSWER_SUBMITTED: ("answers", attempts_of, store.save_attempts, "add_attempts"),
+    JUDGE_SCORED: ("judge-scores", judge_totals_of, store.save_judge_totals, "add_judge_totals"),
+    CONTENT_LIKED: ("engagement", engagement_of, store.save_engagement, "add_engagement"),
+    INITIATIVE_PUBLISHED: ("initiatives", meta_of, store.save_meta, "set_meta"),
+}
+
+
+def make_apply(
+    topic: str, contest_id: str, ready: asyncio.Event | None = None
+) -> Callable[[asyncpg.Connection, Events], Any]:
+    _, facts_of, save, _ = HANDLERS[topic]
+
+    async def apply(conn: asyncpg.Connection, events: Events) -> list[Any]:
+        if ready is not None:
+            # Batches committed before the index loaded would be missing from memory: hold the
+            # (uncommitted) transaction until the start-up load has read PostgreSQL.
+            await ready.wait()
+        facts = facts_of(contest_id, events)
+        await save(conn, facts)
+        return facts
+
+    return apply
+
+
+def register(runtime: Runtime) -> None:
+    contest_id = runtime.contest.contest_id
+    for topic, (name, _, _, method) in HANDLERS.items():
+
+        def after_commit(_events: Events, facts: list[Any] | None, method: str = method) -> None:
+            index: RankingIndex | None = runtime.state.get("index")
+            if index is not None and facts:
+                getattr(index, method)(facts)
+                runtime.state["applied"].inc(len(facts))
+
+        register_consumer(
+            runtime.broker, runtime.settings, lambda: runtime.pool, runtime.metrics,
+            topic=topic, name=name, apply=make_apply(topic, contest_id, runtime.state["index_ready"]),
+            after_commit=after_commit,
+        )
+
+
+async def load_index(pool: asyncpg.Pool, index: RankingIndex) -> None:
+    """Rebuild the in-memory index from PostgreSQL (start-up)."""
+    async with pool.acquire() as conn:
+        index.final_refs.update(await store.load_references(conn))
+        index.set_meta(await store.load_meta(conn))
+        index.add_judge_totals(await store.load_judge_totals(conn))
+        index.add_engagement(await store.load_engagement(conn))
+        attempts = await store.load_attempts(conn)
+    attempts.sort(key=lambda a: (a.submitted_at, a.attempt_id))
+    index.add_attempts(attempts)
+    if index.prediction:
+        index.refresh(force=True)
+    index.refresh()

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class RankingSettings(ServiceSettings):
+    service_name: str = "ranking"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8004
+    # Server-Sent Events: changes of a board are coalesced and pushed at most once per interval.
+    stream_interval_seconds: Annotated[float, Field(gt=0, le=10)] = 0.4
+    # A provisional prediction reference (the live participant count) re-keys the quiz boards at
+    # most once per this many seconds; a final (organizer-set) reference applies at once.
+    reference_refresh_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+    max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000

@@ -1,0 +1,91 @@
+"""What a read sees: the live board, or the frozen snapshot for the public; board ids checked."""
+
+from __future__ import annotations
+
+import heapq
+from datetime import date
+from typing import Any
+
+from shared.events import format_utc
+from shared.http import ApiError
+from shared.service import Runtime
+from services.ranking.board import Board, Snapshot
+from services.ranking.domain import parse_board_id
+from services.ranking.index import RankingIndex
+
+View = Board | Snapshot
+
+
+def not_found(board_id: str) -> ApiError:
+    return ApiError(404, "board_not_found", f"Không có bảng xếp hạng “{board_id}”.")
+
+
+def index_of(rt: Runtime) -> RankingIndex:
+    index = rt.state.get("index")
+    if index is None:
+        raise ApiError(503, "unavailable", "Bảng xếp hạng đang được nạp, vui lòng thử lại sau giây lát.",
+                       headers={"Retry-After": "2"})
+    return index
+
+
+def live_board(rt: Runtime, board_id: str) -> Board:
+    """The live board; a valid but still empty window (e.g. a day without attempts) is empty."""
+    index = index_of(rt)
+    index.refresh()
+    board = index.boards.get(board_id)
+    if board is not None:
+        return board
+    parsed = parse_board_id(board_id)
+    if parsed is None or parsed.phase_id != index.quiz_phase or parsed.scope not in ("individual", "unit"):
+        raise not_found(board_id)
+    if not parsed.window.startswith("day-"):
+        raise not_found(board_id)
+    phase = index.contest.phase(index.quiz_phase)
+    day = date.fromisoformat(parsed.window[4:])
+    if not index.contest.local_day(phase.opens_at) <= day <= index.contest.local_day(phase.closes_at):
+        raise not_found(board_id)
+    return Board(board_id)
+
+
+def public_view(rt: Runtime, board_id: str) -> View:
+    board = live_board(rt, board_id)
+    return rt.state["frozen"].get(board_id, board)
+
+
+def as_of(view: View) -> str:
+    return format_utc(view.frozen_at if isinstance(view, Snapshot) else view.updated_at)
+
+
+def page(view: View, board_id: str, limit: int, offset: int) -> dict[str, Any]:
+    return {
+        "board_id": board_id, "as_of": as_of(view), "total": len(view), "frozen": isinstance(view, Snapshot),
+        "entries": view.slice(offset, offset + limit),
+    }
+
+
+def around(view: View, board_id: str, entrant_id: str, n: int) -> dict[str, Any]:
+    pos = view.position(entrant_id)
+    if pos is None:
+        raise ApiError(404, "entrant_not_found", f"Không tìm thấy “{entrant_id}” trên bảng xếp hạng này.")
+    rows = view.slice(max(0, pos - n), pos + n + 1)
+    entry = next(r for r in rows if r["entrant_id"] == entrant_id)
+    return {
+        "board_id": board_id, "as_of": as_of(view), "total": len(view), "frozen": isinstance(view, Snapshot),
+        "rank": entry["rank"], "entry": entry, "entries": rows,
+    }
+
+
+def search(view: View, query: str, limit: int) -> list[dict[str, Any]]:
+    """Entrants whose id or name contains `query` (case-insensitive), in rank order."""
+    q = query.casefold()
+    if isinstance(view, Snapshot):
+        hits = [e for e in view.entries if q in e["entrant_id"].casefold() or q in e["display_name"].casefold()]
+        return hits[:limit]
+    found = [eid for eid, row in view.rows.items()
+             if q in eid.casefold() or q in row.display_name.casefold()]
+    found = heapq.nsmallest(limit, found, key=lambda eid: view.keys[eid] + (eid,))
+    out = []
+    for eid in found[:limit]:
+        pos = view.position(eid) or 0
+        out.extend(view.slice(pos, pos + 1))
+    return out
