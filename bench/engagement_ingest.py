@@ -31,14 +31,14 @@ from aiokafka import AIOKafkaProducer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.engagement.app import create_app  # noqa: E402
-from services.engagement.settings import EngagementSettings  # noqa: E402
-from services.engagement.signing import sign  # noqa: E402
-from shared.events import CONTENT_LIKED, all_topics  # noqa: E402
-from shared.kafka import create_topics  # noqa: E402
-from shared.outbox import pending_count  # noqa: E402
-from tests.support import running  # noqa: E402
-from tools.demo_contest import contest_dict, write_contest  # noqa: E402
+from services.engagement.app import create_app
+from services.engagement.settings import EngagementSettings
+from services.engagement.signing import sign
+from shared.events import CONTENT_LIKED, all_topics
+from shared.kafka import create_topics
+from shared.outbox import pending_count
+from tests.support import running
+from tools.demo_contest import contest_dict, write_contest
 
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdef").decode()
 ADMIN = "bench-admin-token-0123456789abcdef"
@@ -46,12 +46,9 @@ ACTIONS = ("like", "share", "comment", "like", "like")
 
 
 def machine() -> str:
-    try:
-        import psutil
+    import psutil
 
-        mem = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
-    except Exception:  # pragma: no cover
-        mem = "?"
+    mem = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
     cpu = platform.processor() or platform.machine()
     return f"{os.cpu_count()} CPU ({cpu}), {mem} RAM, Python {platform.python_version()}, {platform.system()}"
 
@@ -152,18 +149,18 @@ def table(res: dict[str, float], args: argparse.Namespace) -> str:
     ingest_p = res["events"] / res["published_s"]
     raw = res["emitted"] / res["raw_s"]
     return "\n".join([
-        f"Engagement ingestion, {args.batches} signed batches of {args.batch_size} "
-        f"({args.concurrency} concurrent), {args.contents} contents — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        (f"Engagement ingestion, {args.batches} signed batches of {args.batch_size} "
+         f"({args.concurrency} concurrent), {args.contents} contents — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"),
         f"Machine: {machine()}",
         "",
         "| path | events | seconds | events/s | vs raw produce |",
         "|---|---:|---:|---:|---:|",
-        f"| signed HTTP ingest, committed (202) | {res['events']} | {res['committed_s']:.2f} | {ingest_c:,.0f} | "
-        f"{ingest_c / raw:.3f} |",
-        f"| signed HTTP ingest, published via outbox | {res['events']} | {res['published_s']:.2f} | {ingest_p:,.0f} | "
-        f"{ingest_p / raw:.3f} |",
-        f"| raw aiokafka `send` of the {res['emitted']} resulting events | {res['emitted']} | {res['raw_s']:.2f} | "
-        f"{raw:,.0f} | 1.000 |",
+        (f"| signed HTTP ingest, committed (202) | {res['events']} | {res['committed_s']:.2f} | {ingest_c:,.0f} | "
+         f"{ingest_c / raw:.3f} |"),
+        (f"| signed HTTP ingest, published via outbox | {res['events']} | {res['published_s']:.2f} | "
+         f"{ingest_p:,.0f} | {ingest_p / raw:.3f} |"),
+        (f"| raw aiokafka `send` of the {res['emitted']} resulting events | {res['emitted']} | {res['raw_s']:.2f} | "
+         f"{raw:,.0f} | 1.000 |"),
         "",
         f"Target ≥ 5,000 ingested events/s: {'met' if ingest_p >= 5000 else 'NOT met'} ({ingest_p:,.0f}/s end to end).",
     ])

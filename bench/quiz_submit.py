@@ -10,7 +10,7 @@ Every measured submission is a real one: a fresh open attempt (seeded with SQL, 
 what is measured), graded on the server, stored with its outbox event in one transaction; the
 relay publishes the events to the broker during the run. Usage:
 
-    python bench/quiz_submit.py [--duration 10] [--concurrency 64] [--attempts 20000] [--fast-pg]
+    python bench/quiz_submit.py [--duration 8] [--slices 4] [--concurrency 64] [--attempts 16000] [--fast-pg]
 """
 
 from __future__ import annotations
@@ -81,12 +81,22 @@ async def _client(spec: dict) -> dict:
 
     await asyncio.gather(*[worker() for _ in range(concurrency)])
     elapsed = time.perf_counter() - phase.get("started", time.perf_counter())
-    latencies.sort()
+    return {"elapsed": elapsed, "latencies": [round(x * 1000, 3) for x in latencies], "statuses": statuses}
+
+
+def summarize(slices: list[dict]) -> dict:
+    """Merge the slices of one target: total count over total measured time, pooled percentiles."""
+    latencies = sorted(x for sl in slices for x in sl["latencies"])
+    elapsed = sum(sl["elapsed"] for sl in slices)
+    statuses: dict[str, int] = {}
+    for sl in slices:
+        for k, v in sl["statuses"].items():
+            statuses[str(k)] = statuses.get(str(k), 0) + v
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
 
-    return {"count": len(latencies), "elapsed": elapsed, "rps": len(latencies) / elapsed if elapsed else 0,
+    return {"count": len(latencies), "elapsed": elapsed, "rps": len(latencies) / elapsed if elapsed else 0.0,
             "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "statuses": statuses}
 
 
@@ -177,9 +187,11 @@ async def _seed(dsn: str, schema: str, n: int, private_key: str, contest_id: str
     return targets, body
 
 
-def _load(host: str, port: int, targets: list, body: dict, args: argparse.Namespace, tmp: Path, name: str) -> dict:
+def _load(
+    host: str, port: int, targets: list, body: dict, args: argparse.Namespace, tmp: Path, name: str, duration: float
+) -> dict:
     spec = {"host": host, "port": port, "targets": targets, "body": json.dumps(body, ensure_ascii=False),
-            "warmup": args.warmup, "duration": args.duration, "concurrency": args.concurrency}
+            "warmup": args.warmup, "duration": duration, "concurrency": args.concurrency}
     spec_file = tmp / f"{name}.json"
     spec_file.write_text(json.dumps(spec, ensure_ascii=False))
     out = subprocess.run([PY, __file__, "--client", str(spec_file)], check=False, capture_output=True,
@@ -201,12 +213,18 @@ def _machine() -> str:
     return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python {platform.python_version()}"
 
 
+def _loadavg() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per target")
-    parser.add_argument("--warmup", type=int, default=300, help="requests before measuring")
+    parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per target")
+    parser.add_argument("--slices", type=int, default=4, help="alternating quiz/bare slices")
+    parser.add_argument("--warmup", type=int, default=200, help="requests before measuring, per slice")
     parser.add_argument("--concurrency", type=int, default=64, help="keep-alive connections")
-    parser.add_argument("--attempts", type=int, default=20_000, help="attempts seeded (upper bound on requests)")
+    parser.add_argument("--attempts", type=int, default=16_000, help="attempts seeded (upper bound on requests)")
+    parser.add_argument("--quiz-workers", type=int, default=1, help="uvicorn worker processes for quiz")
     parser.add_argument("--fast-pg", action="store_true", help="PostgreSQL without fsync (tests' setting)")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--bare", nargs=2, help=argparse.SUPPRESS)
@@ -226,6 +244,7 @@ def main() -> None:
     from tools.tansu import free_port, start_broker
 
     t_start = time.monotonic()
+    load_before = _loadavg()
     run_dir = ROOT / ".run"
     run_dir.mkdir(exist_ok=True)
     broker = start_broker(log_file=run_dir / "bench-tansu.log")
@@ -248,7 +267,13 @@ def main() -> None:
                    "PARTICIPANT_PRIVATE_KEY": private, "PARTICIPANT_PUBLIC_KEY": public, "LOG_LEVEL": "WARNING",
                    "RATE_LIMIT_IP_PER_SECOND": "1000000", "RATE_LIMIT_IP_BURST": "1000000",
                    "OUTBOX_POLL_SECONDS": "0.2"}
-            procs.append(subprocess.Popen([PY, "-m", "services.quiz"], cwd=ROOT, env=env))
+            if args.quiz_workers > 1:  # same server settings as shared.service.serve, several processes
+                cmd = [PY, "-m", "uvicorn", "services.quiz.app:create_app", "--factory", "--host", "127.0.0.1",
+                       "--port", str(quiz_port), "--workers", str(args.quiz_workers), "--loop", "uvloop",
+                       "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+            else:
+                cmd = [PY, "-m", "services.quiz"]
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env))
             procs.append(subprocess.Popen([PY, __file__, "--bare", str(bare_port), pg.dsn], cwd=ROOT))
             _wait_http(f"http://127.0.0.1:{quiz_port}/readyz")
             _wait_http(f"http://127.0.0.1:{bare_port}/docs")
@@ -258,14 +283,22 @@ def main() -> None:
             if os.environ.get("BENCH_PYSPY"):  # profile the quiz server during its load
                 spy = subprocess.Popen(["py-spy", "record", "-d", str(int(args.duration)), "-p", str(procs[0].pid),
                                         "-f", "speedscope" if False else "raw", "-o", os.environ["BENCH_PYSPY"]])
-            quiz = _load("127.0.0.1", quiz_port, targets, body, args, tmp, "quiz")
+            # Interleave short slices (quiz, bare, quiz, bare, …) so that the background load of a
+            # shared machine hits both alike; every quiz slice gets attempts never submitted before.
+            per = args.duration / args.slices
+            chunk = len(targets) // args.slices
+            quiz_slices, bare_slices = [], []
+            for k in range(args.slices):
+                mine = targets[k * chunk:(k + 1) * chunk]
+                quiz_slices.append(_load("127.0.0.1", quiz_port, mine, body, args, tmp, "quiz", per))
+                bare_targets = [(f"/bare/{p.split('/')[3]}/submit", tok) for p, tok in mine] * 4  # may repeat
+                bare_slices.append(_load("127.0.0.1", bare_port, bare_targets, body, args, tmp, "bare", per))
             if spy:
                 spy.wait()
+            quiz, bare = summarize(quiz_slices), summarize(bare_slices)
             t_drain = time.monotonic()
             drained = asyncio.run(_wait_drained(pg.dsn))
             drain_s = time.monotonic() - t_drain
-            bare_targets = [(f"/bare/{p.split('/')[3]}/submit", tok) for p, tok in targets]
-            bare = _load("127.0.0.1", bare_port, bare_targets, body, args, tmp, "bare")
             events = asyncio.run(_count_events(pg.dsn))
     finally:
         for p in procs:
@@ -285,20 +318,22 @@ def main() -> None:
 
     print()
     print(f"## Quiz submissions vs bare FastAPI + one asyncpg INSERT ({args.concurrency} connections, "
-          f"{args.duration:g} s each, PostgreSQL {'without fsync' if args.fast_pg else 'with fsync'})")
+          f"{args.duration:g} s each in {args.slices} alternating slices, PostgreSQL {'without fsync' if args.fast_pg else 'with fsync'})")
     print()
     print("| target | requests | non-2xx | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    print(row("quiz `POST /api/attempts/{id}/submit`", quiz))
-    print(row("bare FastAPI, 1 INSERT", bare))
+    print(row(f"quiz `POST /api/attempts/{{id}}/submit` ({args.quiz_workers} process)", quiz))
+    print(row("bare FastAPI, 1 INSERT (1 process)", bare))
     ratio = quiz["rps"] / bare["rps"] if bare["rps"] else float("nan")
     print(f"| **ratio quiz / bare** | | | **{ratio:.2f}** | {quiz['p50'] / bare['p50']:.2f}× "
           f"| {quiz['p95'] / bare['p95']:.2f}× | {quiz['p99'] / bare['p99']:.2f}× |")
     print()
-    print(f"- events: {events['events']} outbox rows for {quiz['count'] + args.warmup} submissions (incl. warm-up), "
+    print(f"- events: {events['events']} outbox rows for {quiz['count'] + args.warmup * args.slices} submissions "
+          "(incl. warm-up), "
           f"all published: {drained} (relay caught up {drain_s:.1f} s after the load stopped)")
     print(f"- status codes: quiz {quiz['statuses']}, bare {bare['statuses']}")
     print(f"- machine: {_machine()}; server, PostgreSQL, broker and load client share it")
+    print(f"- load average before/after: {load_before} / {_loadavg()} (other work on the machine skews both)")
     print(f"- total run: {time.monotonic() - t_start:.0f} s")
 
 

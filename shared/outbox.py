@@ -137,6 +137,9 @@ class OutboxRelay:
                         await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
         finally:
             self.is_leader = False
+            # Only the leader measures the backlog; a former leader must not report a stale one.
+            self.metrics.outbox_backlog.set(0)
+            self.metrics.outbox_oldest_age.set(0)
             if producer is not None:
                 with contextlib.suppress(Exception):
                     await producer.stop()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NGINX = "/usr/sbin/nginx"
+_TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 SERVICES = ("quiz", "initiatives", "engagement", "ranking")
 DEFAULT_PORTS = {"quiz": 8001, "initiatives": 8002, "engagement": 8003, "ranking": 8004}
 
@@ -27,7 +28,8 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "/quiz/", "/static/quiz/", "/static/common/",
     ),
     "initiatives": (
-        "/api/initiatives", "/api/judging", "/api/stage", "/api/essays", "/api/staff", "/api/admin/initiatives",
+        "/api/initiatives", "/api/judging", "/api/stage", "/api/essays", "/api/staff",
+        "/api/admin/initiatives",
         "/initiatives/", "/static/initiatives/",
     ),
     "engagement": (
@@ -45,8 +47,8 @@ NOT_FOUND = '{"error":{"code":"not_found","message":"Không tìm thấy."}}'
 # (it asks for an uncompressed page so sub_filter can rewrite it).
 _DOCS_HEADERS = "".join(
     f"            proxy_set_header {h};\n"
-    for h in ('Connection ""', "Host $host", "X-Forwarded-For $proxy_add_x_forwarded_for",
-              "X-Forwarded-Proto $scheme", 'Accept-Encoding ""')
+    for h in ('Connection ""', "Host $host", "X-Real-IP $remote_addr",
+              "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme", 'Accept-Encoding ""')
 )
 
 _PROXY = """\
@@ -158,7 +160,7 @@ def _mime_types() -> str:
 
 def _temp_paths(base: str) -> str:
     return "\n".join(
-        f"    {kind}_temp_path {base}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"    {kind}_temp_path {base}/{kind};" for kind in _TEMP_KINDS
     )
 
 
@@ -208,7 +210,7 @@ def nginx_binary() -> str | None:
 
 
 def _prepare(run_dir: Path) -> None:
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for kind in _TEMP_KINDS:
         (run_dir / "nginx-temp" / kind).mkdir(parents=True, exist_ok=True)
 
 

@@ -54,8 +54,9 @@ class Recorder:
 
     def http(self, endpoint: str, status: int | str, seconds: float, body: Any = None,
              headers: Any = None) -> None:
-        self.latencies[endpoint].append(seconds)
         self.statuses[endpoint][status] += 1
+        if not isinstance(status, str):  # a refused connection has no meaningful latency
+            self.latencies[endpoint].append(seconds)
         second = int(self.now())
         self.timeline[second]["requests"] += 1
         if isinstance(status, str):

@@ -27,7 +27,7 @@ def write(outcome: Any, out: Path) -> Path:
               f"(launch spike, then a long tail); think time median {p.think} s/question",
               f"- drills: {', '.join(p.drills) if p.drills else 'none'}; seed {p.seed}",
               f"- wall time: {outcome.wall_seconds:,.0f} s", ""]
-    total = sum(len(v) for v in rec.latencies.values())
+    total = sum(sum(c.values()) for c in rec.statuses.values())
     per_sec = Counter({s: c["requests"] for s, c in rec.timeline.items()})
     submits = Counter({s: c["submitted"] for s, c in rec.timeline.items()})
     busy = max(1, len([s for s in per_sec if per_sec[s]]))

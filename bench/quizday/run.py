@@ -176,7 +176,7 @@ async def _progress(rec: Recorder, stop: asyncio.Event, seg: Segment) -> None:
             await asyncio.wait_for(stop.wait(), 5.0)
         except TimeoutError:
             pass
-        total = sum(len(v) for v in rec.latencies.values())
+        total = sum(sum(c.values()) for c in rec.statuses.values())
         now = rec.now()
         rps = (total - last_requests) / max(0.001, now - last_t)
         last_requests, last_t = total, now

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,12 +109,18 @@ class Stack:
 
     def sample(self) -> dict[str, dict[str, float]]:
         out = {}
-        for name, procs in self.processes().items():
+        groups = self.processes()
+        me = self._proc(os.getpid())
+        if me is not None:
+            groups["load generator"] = [me]
+        for name, procs in groups.items():
             cpu = rss = 0.0
-            for p in procs:
+            for i, p in enumerate(procs):
                 try:
                     cpu += p.cpu_percent(None)
-                    rss += p.memory_info().rss
+                    mem = p.memory_info()
+                    # PostgreSQL backends share the buffer pool: count it once (with the postmaster)
+                    rss += mem.rss if i == 0 else max(0, mem.rss - getattr(mem, "shared", 0))
                 except psutil.Error:
                     pass
             out[name] = {"cpu": cpu, "rss_mb": rss / 2**20}

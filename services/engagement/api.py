@@ -14,7 +14,12 @@ from fastapi.responses import JSONResponse
 
 from services.engagement import limits, store
 from services.engagement.domain import (
-    MALFORMED, PORTAL, Item, Rejection, hash_actor, parse_item,
+    MALFORMED,
+    PORTAL,
+    Item,
+    Rejection,
+    hash_actor,
+    parse_item,
 )
 from services.engagement.ingest import count_metrics, ingest_items
 from services.engagement.signing import SignatureError, verify
@@ -51,6 +56,8 @@ async def ingest(
     except SignatureError as exc:
         raise ApiError(400 if exc.code == "missing_signature" else 401, exc.code, exc.message) from None
     assert webhook_id is not None
+    if len(webhook_id) > 200:
+        raise ApiError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
     try:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -142,7 +149,12 @@ async def unlike(content_id: ContentId, rt: RuntimeDep,
 async def stats(content_id: ContentId, rt: RuntimeDep,
                 authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     liked_by_me: bool | None = None
-    participant = await _participant(rt, authorization) if authorization else None
+    participant = None
+    if authorization:  # public counts: a stale or bad token only drops liked_by_me
+        try:
+            participant = await _participant(rt, authorization)
+        except ApiError:
+            participant = None
     async with rt.pool.acquire() as conn:
         counts = await store.get_stats(conn, content_id)
         if participant is not None:

@@ -17,7 +17,15 @@ from prometheus_client import Counter as PromCounter
 
 from services.engagement import store
 from services.engagement.domain import (
-    OK, REJECTED, UNKNOWN_CONTENT, Item, Outcome, Rejection, Resolved, decide, stat_deltas,
+    OK,
+    REJECTED,
+    UNKNOWN_CONTENT,
+    Item,
+    Outcome,
+    Rejection,
+    Resolved,
+    decide,
+    stat_deltas,
 )
 from shared.events import CONTENT_LIKED, EVENT_TYPES, format_utc
 from shared.service import Runtime
@@ -102,7 +110,8 @@ async def apply_resolved(
         return
     contest = rt.contest
     await store.lock_contents(conn, (e.content_id for e in events))
-    state = await store.load_state(conn, events, timedelta(seconds=contest.engagement.spike.window_seconds))
+    spike = contest.engagement.spike
+    state = await store.load_state(conn, events, timedelta(seconds=spike.window_seconds), spike.new_actors)
     outcomes = decide(state, list(events), contest, spike_check=spike_check)
     await store.save_state(conn, state)
     quarantined = [o for o in outcomes if o.kind == "quarantined"]

@@ -3,7 +3,7 @@ organizer changes a platform's limits."""
 
 from __future__ import annotations
 
-from services.engagement.domain import Item, PlatformConfig, Rejection, RATE_LIMITED
+from services.engagement.domain import RATE_LIMITED, Item, PlatformConfig, Rejection
 from shared.ratelimit import RateLimiter
 from shared.service import Runtime
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,13 @@ from typing import Any
 import asyncpg
 
 from services.engagement.domain import (
-    HELD, Item, LikeState, Outcome, PlatformConfig, Resolved, State,
+    HELD,
+    Item,
+    LikeState,
+    Outcome,
+    PlatformConfig,
+    Resolved,
+    State,
 )
 
 PLATFORM_COLS = "id, name, secrets, allowed_actions, rate_per_second, burst, actor_per_minute"
@@ -203,7 +210,9 @@ async def lock_contents(conn: asyncpg.Connection, content_ids: Iterable[str]) ->
         )
 
 
-async def load_state(conn: asyncpg.Connection, events: Sequence[Resolved], spike_window: timedelta) -> State:
+async def load_state(
+    conn: asyncpg.Connection, events: Sequence[Resolved], spike_window: timedelta, spike_threshold: int
+) -> State:
     state = State()
     if not events:
         return state
@@ -238,10 +247,21 @@ async def load_state(conn: asyncpg.Connection, events: Sequence[Resolved], spike
         state.actors[(r["content_id"], r["platform"], r["actor"])] = r["status"]
     earliest = min(e.item.occurred_at for e in events) - spike_window
     latest = max(e.item.occurred_at for e in events)
+    # Spike check: the first-seen times are needed only where the window could exceed the threshold
+    # (recent new actors + this batch's events); elsewhere no event can be held, so skip them.
+    in_batch = Counter(e.content_id for e in events)
+    recent = await conn.fetch(
+        "SELECT content_id, count(*) AS n FROM content_actors"
+        " WHERE content_id = ANY($1::text[]) AND first_seen_at > $2 AND first_seen_at <= $3 GROUP BY content_id",
+        list(in_batch), earliest, latest,
+    )
+    busy = [r["content_id"] for r in recent if r["n"] + in_batch[r["content_id"]] > spike_threshold]
+    if not busy:
+        return state
     for r in await conn.fetch(
         "SELECT content_id, first_seen_at FROM content_actors"
         " WHERE content_id = ANY($1::text[]) AND first_seen_at > $2 AND first_seen_at <= $3",
-        list({e.content_id for e in events}), earliest, latest,
+        busy, earliest, latest,
     ):
         state.new_actor_times.setdefault(r["content_id"], []).append(r["first_seen_at"])
     for times in state.new_actor_times.values():

@@ -11,13 +11,14 @@ import pytest
 import yaml
 
 from tests.ops.promql import (
-    DASHBOARDS, DEPLOY, GRAFANA_VARS, ROOT, RULE_FILES, SERVICES, all_exprs, dashboard_exprs, known_metric_names,
-    metric_names, panels, rules,
+    DASHBOARDS, DEPLOY, GRAFANA_VARS, ROOT, RULE_FILES, SERVICES, all_exprs, dashboard_exprs,
+    known_metric_names, metric_names, panels, rules,
 )
 from tools.nginx import DEFAULT_PORTS
 
 PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus)")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool not installed (Debian package prometheus)")
 RUNBOOK = ROOT / "docs" / "runbook.md"
 
 
@@ -61,7 +62,8 @@ def _anchors(markdown: str) -> set[str]:
 def test_every_alert_links_an_existing_runbook_section():
     anchors = _anchors(RUNBOOK.read_text(encoding="utf-8"))
     alerts = [rule for _, rule in rules() if "alert" in rule]
-    wanted = {"ServiceDown", "HighHttpErrorRate", "HighHttpLatencyP99", "ConsumerLagGrowing", "OutboxBacklogOld",
+    wanted = {"ServiceDown", "HighHttpErrorRate", "HighHttpLatencyP99", "ConsumerLagGrowing",
+              "OutboxBacklogOld",
               "DeadLetterQueueNotEmpty", "FreshnessSLOFastBurn", "FreshnessSLOSlowBurn"}
     assert wanted <= {a["alert"] for a in alerts}
     for alert in alerts:

@@ -34,7 +34,8 @@ from tests.support import wait_for
 from tools.tansu import free_port
 
 PROMETHEUS = shutil.which("prometheus")
-pytestmark = pytest.mark.skipif(PROMETHEUS is None, reason="prometheus not installed (Debian package prometheus)")
+pytestmark = pytest.mark.skipif(
+    PROMETHEUS is None, reason="prometheus not installed (Debian package prometheus)")
 SERVICE = "ranking"  # the skeleton named like the service whose freshness SLO the rules watch
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "quiz.answer-submitted.v1.example.json"
 
@@ -185,13 +186,15 @@ async def test_prometheus_evaluates_every_rule_and_panel_expression(ns, tmp_path
             await wait_for(lambda: len(applied) >= 30, timeout=30, what="30 events applied")
 
             key_series = {
-                "HTTP latency": f"histogram_quantile(0.99, sum by (le) (rate({SERVICE}_http_request_duration_seconds_bucket[1m])))",
+                "HTTP latency": "histogram_quantile(0.99, sum by (le) "
+                                f"(rate({SERVICE}_http_request_duration_seconds_bucket[1m])))",
                 "HTTP requests (recorded)": f'job:http_requests:rate5m{{job="{SERVICE}"}} > 0',
                 "events published": f"sum(rate({SERVICE}_outbox_published_total[1m])) > 0",
                 "events consumed": f'sum(rate({SERVICE}_events_consumed_total{{outcome="applied"}}[1m])) > 0',
                 "freshness": f"sum(rate({SERVICE}_event_freshness_seconds_count[1m])) > 0",
                 "freshness SLO (recorded)": "ranking:event_freshness:slo_error_ratio_rate5m",
-                "faststream": f'sum(rate(faststream_received_processed_messages_total{{app_name="{SERVICE}"}}[1m])) > 0',
+                "faststream": "sum(rate(faststream_received_processed_messages_total"
+                              f'{{app_name="{SERVICE}"}}[1m])) > 0',
                 "db pool": f'{SERVICE}_db_pool_connections{{state="max"}} > 0',
             }
             for what, expr in key_series.items():
@@ -255,7 +258,8 @@ async def test_prometheus_scrapes_the_real_services(ns, tmp_path: Path):
             stack.enter_context(serve(app, ports[name]))
         prom_url = stack.enter_context(
             prometheus(tmp_path, {name: f"127.0.0.1:{port}" for name, port in ports.items()}))
-        async with httpx.AsyncClient(base_url=prom_url, timeout=10) as prom, httpx.AsyncClient(timeout=10) as http:
+        async with httpx.AsyncClient(base_url=prom_url, timeout=10) as prom, \
+                httpx.AsyncClient(timeout=10) as http:
             exposed: dict[str, dict[str, str]] = {}
             for name, port in ports.items():
                 base = f"http://127.0.0.1:{port}"
@@ -279,7 +283,8 @@ async def test_prometheus_scrapes_the_real_services(ns, tmp_path: Path):
             assert missing <= set(KNOWN_GAPS), sorted(missing - set(KNOWN_GAPS))
 
             for name in apps:
-                await wait_for(lambda n=name: _has_data(prom, f'up{{job="{n}"}} == 1'), timeout=30, interval=0.25,
+                await wait_for(lambda n=name: _has_data(prom, f'up{{job="{n}"}} == 1'), timeout=30,
+                               interval=0.25,
                                what=f"{name} scraped")
             for name in apps:
                 expr = f'sum(rate({name}_http_requests_total[1m])) > 0'

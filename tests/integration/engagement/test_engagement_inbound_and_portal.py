@@ -10,7 +10,14 @@ import orjson
 from shared.auth import issue_participant_token
 from shared.events import CONTENT_LIKED, ENGAGEMENT_INBOUND, dlq_topic
 from tests.integration.engagement.helpers import (
-    CONTEST, admin, emitted, event, make_app, publish_contents, register_platform, send,
+    CONTEST,
+    admin,
+    emitted,
+    event,
+    make_app,
+    publish_contents,
+    register_platform,
+    send,
 )
 from tests.support import produce, read_topic, running, wait_consumers_ready, wait_for
 

@@ -8,7 +8,14 @@ import orjson
 
 from shared.events import CONTENT_LIKED, decode_event
 from tests.integration.engagement.helpers import (
-    admin, emitted, event, make_app, publish_contents, register_platform, send, signed_headers,
+    admin,
+    emitted,
+    event,
+    make_app,
+    publish_contents,
+    register_platform,
+    send,
+    signed_headers,
 )
 from tests.support import running, wait_consumers_ready
 
