@@ -316,25 +316,32 @@ def main() -> None:
         return (f"| {name} | {r['count']} | {errors} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} "
                 f"| {r['p99']:.1f} |")
 
-    print()
-    print(f"## Quiz submissions vs bare FastAPI + one asyncpg INSERT ({args.concurrency} connections, "
+    out: list[str] = []
+    emit = out.append
+    emit("")
+    emit(f"## Quiz submissions vs bare FastAPI + one asyncpg INSERT ({args.concurrency} connections, "
           f"{args.duration:g} s each in {args.slices} alternating slices, PostgreSQL {'without fsync' if args.fast_pg else 'with fsync'})")
-    print()
-    print("| target | requests | non-2xx | req/s | p50 ms | p95 ms | p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    print(row(f"quiz `POST /api/attempts/{{id}}/submit` ({args.quiz_workers} process)", quiz))
-    print(row("bare FastAPI, 1 INSERT (1 process)", bare))
+    emit("")
+    emit("| target | requests | non-2xx | req/s | p50 ms | p95 ms | p99 ms |")
+    emit("|---|---:|---:|---:|---:|---:|---:|")
+    emit(row(f"quiz `POST /api/attempts/{{id}}/submit` ({args.quiz_workers} process)", quiz))
+    emit(row("bare FastAPI, 1 INSERT (1 process)", bare))
     ratio = quiz["rps"] / bare["rps"] if bare["rps"] else float("nan")
-    print(f"| **ratio quiz / bare** | | | **{ratio:.2f}** | {quiz['p50'] / bare['p50']:.2f}× "
+    emit(f"| **ratio quiz / bare** | | | **{ratio:.2f}** | {quiz['p50'] / bare['p50']:.2f}× "
           f"| {quiz['p95'] / bare['p95']:.2f}× | {quiz['p99'] / bare['p99']:.2f}× |")
-    print()
-    print(f"- events: {events['events']} outbox rows for {quiz['count'] + args.warmup * args.slices} submissions "
+    emit("")
+    emit(f"- events: {events['events']} outbox rows for {quiz['count'] + args.warmup * args.slices} submissions "
           "(incl. warm-up), "
           f"all published: {drained} (relay caught up {drain_s:.1f} s after the load stopped)")
-    print(f"- status codes: quiz {quiz['statuses']}, bare {bare['statuses']}")
-    print(f"- machine: {_machine()}; server, PostgreSQL, broker and load client share it")
-    print(f"- load average before/after: {load_before} / {_loadavg()} (other work on the machine skews both)")
-    print(f"- total run: {time.monotonic() - t_start:.0f} s")
+    emit(f"- status codes: quiz {quiz['statuses']}, bare {bare['statuses']}")
+    emit(f"- machine: {_machine()}; server, PostgreSQL, broker and load client share it")
+    emit(f"- load average before/after: {load_before} / {_loadavg()} (other work on the machine skews both)")
+    emit(f"- total run: {time.monotonic() - t_start:.0f} s")
+    text = "\n".join(out)
+    print(text)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    (results / "quiz_submit.md").write_text(text + "\n", encoding="utf-8")
 
 
 async def _wait_drained(dsn: str, timeout: float = 60.0) -> bool:

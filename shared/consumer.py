@@ -112,9 +112,15 @@ def register_consumer(
         metrics.consumer_batch_seconds.labels(topic).observe(time.perf_counter() - started)
         _record_lag(message, records, metrics, topic)
         if after_commit is not None and fresh:
-            outcome = after_commit(fresh, result)
-            if asyncio.iscoroutine(outcome):
-                await outcome
+            # The transaction is committed: raising now would only redeliver events that are
+            # already recorded as processed, so after_commit would never see them again.
+            try:
+                outcome = after_commit(fresh, result)
+                if asyncio.iscoroutine(outcome):
+                    await outcome
+            except Exception:
+                log.exception("%s: after_commit failed for %d events", consumer_name, len(fresh))
+                metrics.events_consumed.labels(topic, "after_commit_failed").inc(len(fresh))
 
     return on_batch
 

@@ -273,7 +273,14 @@ def load_contest(path: str | Path) -> Contest:
         raise ContestFileError(f"contest file {path} must be a mapping at the top level")
     units_file = raw.pop("units_file", None)
     if units_file and "units" not in raw:
-        raw["units"] = json.loads((path.parent / units_file).read_text(encoding="utf-8"))["units"]
+        units_path = path.parent / str(units_file)
+        try:
+            raw["units"] = json.loads(units_path.read_text(encoding="utf-8"))["units"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ContestFileError(
+                f"contest file {path} is invalid:\n  - units_file: cannot read units from {units_path}"
+                f" ({type(exc).__name__}: {exc})"
+            ) from None
     contest = parse_contest(raw, source=path)
     if contest.quiz.bank_file:
         bank = path.parent / contest.quiz.bank_file

@@ -50,12 +50,15 @@ def all_topics(prefix: str = "") -> dict[str, int]:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00; pydantic only reports ValueErrors
+        raise ValueError("datetime is out of range once converted to UTC") from None
 
 
 def format_utc(value: datetime) -> str:
-    """RFC 3339 with milliseconds and `Z`, as in the contract examples."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """RFC 3339 with milliseconds and `Z`, as in the contract examples (4-digit years always)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 UtcDatetime = Annotated[
