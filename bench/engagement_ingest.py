@@ -7,7 +7,7 @@ waits until the outbox has published every resulting `engagement.content-liked.v
 run it produces the same number of resulting events with a raw aiokafka producer (`send`, acks=all)
 and prints a markdown table with the ratio.
 
-Usage: python -m bench.engagement_ingest [--batches 40] [--batch-size 500] [--concurrency 4]
+Usage: python -m bench.engagement_ingest [--batches 40] [--batch-size 500] [--concurrency 1]
 Uses BENCH_DATABASE_URL / BENCH_KAFKA_BOOTSTRAP if set, else starts its own servers. ~20–40 s.
 """
 
@@ -170,7 +170,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batches", type=int, default=40)
     ap.add_argument("--batch-size", type=int, default=500)
-    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--concurrency", type=int, default=1, help="batches in flight (a platform sends in order: 1)")
     ap.add_argument("--contents", type=int, default=200)
     args = ap.parse_args()
     from tools.pg import start_postgres

@@ -24,6 +24,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=_dumps, decoder=orjson.loads, schema="pg_catalog")
 
 
+async def _reset_on_release(conn: asyncpg.Connection) -> None:
+    # Pooled connections only ever hold transaction-scoped state (xact advisory locks; no SET,
+    # LISTEN or session locks: those use dedicated connections), so asyncpg's default reset
+    # query would be one needless round trip per request. An abandoned transaction still ends.
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def connect(dsn: str, schema: str, application_name: str = "contest") -> asyncpg.Connection:
     conn = await asyncpg.connect(
         dsn, server_settings={"search_path": schema, "application_name": application_name}
@@ -40,6 +48,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_reset_on_release,
         server_settings={"search_path": schema, "application_name": application_name},
         command_timeout=30,
     )

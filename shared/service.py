@@ -51,7 +51,7 @@ class Runtime:
         return self._pool
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: no threadpool hop per request
     return request.app.state.runtime
 
 

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 
-from services.engagement import limits, store
+from services.engagement import limits, state_store, store
 from services.engagement.domain import (
     MALFORMED,
     PORTAL,
@@ -126,8 +126,8 @@ async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, 
                        headers={"Retry-After": "5"})
     async with rt.pool.acquire() as conn, conn.transaction():
         result = await ingest_items(conn, rt, ok)
-        stats = await store.get_stats(conn, content_id)
-        liked = await store.is_liked(conn, PORTAL, actor, content_id)
+        stats = await state_store.get_stats(conn, content_id)
+        liked = await state_store.is_liked(conn, PORTAL, actor, content_id)
     count_metrics(rt, result)
     return {"content_id": content_id, "liked": liked, "changed": result.effective > 0,
             "quarantined": result.quarantined > 0, "likes": stats["likes"]}
@@ -156,7 +156,7 @@ async def stats(content_id: ContentId, rt: RuntimeDep,
         except ApiError:
             participant = None
     async with rt.pool.acquire() as conn:
-        counts = await store.get_stats(conn, content_id)
+        counts = await state_store.get_stats(conn, content_id)
         if participant is not None:
-            liked_by_me = await store.is_liked(conn, PORTAL, hash_actor(hash_key(rt), PORTAL, participant), content_id)
+            liked_by_me = await state_store.is_liked(conn, PORTAL, hash_actor(hash_key(rt), PORTAL, participant), content_id)
     return {"content_id": content_id, **counts, "liked_by_me": liked_by_me}

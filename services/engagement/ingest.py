@@ -15,7 +15,7 @@ import asyncpg
 import orjson
 from prometheus_client import Counter as PromCounter
 
-from services.engagement import store
+from services.engagement import state_store, store
 from services.engagement.domain import (
     OK,
     REJECTED,
@@ -109,11 +109,11 @@ async def apply_resolved(
     if not events:
         return
     contest = rt.contest
-    await store.lock_contents(conn, (e.content_id for e in events))
+    await state_store.lock_contents(conn, (e.content_id for e in events))
     spike = contest.engagement.spike
-    state = await store.load_state(conn, events, timedelta(seconds=spike.window_seconds), spike.new_actors)
+    state = await state_store.load_state(conn, events, timedelta(seconds=spike.window_seconds), spike.new_actors)
     outcomes = decide(state, list(events), contest, spike_check=spike_check)
-    await store.save_state(conn, state)
+    await state_store.save_state(conn, state)
     quarantined = [o for o in outcomes if o.kind == "quarantined"]
     await store.add_quarantine(conn, quarantined)
     newly_held = Counter(k[0] for k, (status, _) in state.new_actors.items() if status != OK)
@@ -121,7 +121,7 @@ async def apply_resolved(
         await store.audit(conn, "system", "quarantine", content_id,
                           {"new_actors_held": n, "rule": contest.engagement.spike.model_dump()})
     effective = [o for o in outcomes if o.kind == "effective"]
-    await store.add_stats(conn, stat_deltas(effective))
+    await state_store.add_stats(conn, stat_deltas(effective))
     await emit(conn, rt, effective)
     result.quarantined += len(quarantined)
     result.effective += len(effective)
@@ -174,7 +174,7 @@ async def decide_quarantine(conn: asyncpg.Connection, rt: Runtime, *, decision: 
     events = await store.take_held(conn, content_id, ids, "released" if decision == "release" else "rejected")
     if not events:
         return 0, result
-    await store.lock_contents(conn, (e.content_id for e in events))
+    await state_store.lock_contents(conn, (e.content_id for e in events))
     await store.set_actor_status(conn, events, OK if decision == "release" else REJECTED)
     if decision == "release":
         await apply_resolved(conn, rt, events, result, spike_check=False)

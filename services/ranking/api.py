@@ -40,7 +40,7 @@ async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
         board = index.boards[board_id]
         out.append({
             "board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
-            "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.updated_at),
+            "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.as_of),
         })
     return {"boards": out}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -39,6 +40,11 @@ def create_app(settings: RankingSettings | None = None) -> FastAPI:
         hub = StreamHub(index, runtime.state["frozen"], settings.stream_interval_seconds)
         runtime.state["hub"] = hub
         hub.start()
+        # The index holds millions of long-lived objects: freeze them out of the collector and
+        # collect the young generation less often (GC passes were most of the apply cost).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*settings.gc_thresholds)
         runtime.state["index_ready"].set()
 
     async def on_shutdown(runtime: Runtime) -> None:

@@ -6,7 +6,8 @@ is strictly better, plus one (standard competition ranking: 1, 2, 2, 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +20,19 @@ class Row:
     display_name: str
     unit_id: str | None
     score: float
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] | None = None
+    lazy: tuple | None = None  # (function, *args) building `details` when read (cheap writes)
+
+    def explain(self) -> dict[str, Any]:
+        if self.details is not None:
+            return self.details
+        return self.lazy[0](*self.lazy[1:]) if self.lazy else {}
 
 
 def render(rank: int, row: Row) -> dict[str, Any]:
     return {
         "rank": rank, "entrant_id": row.entrant_id, "display_name": row.display_name,
-        "unit_id": row.unit_id, "score": row.score, "details": row.details,
+        "unit_id": row.unit_id, "score": row.score, "details": row.explain(),
     }
 
 
@@ -39,8 +46,12 @@ class Board:
         self.order: SortedList = SortedList()
         self.changed: set[str] = set()
         self.removed: set[str] = set()
-        self.updated_at = datetime.now(UTC)
+        self.updated_at = time.time()
         self.version = 0
+
+    @property
+    def as_of(self) -> datetime:
+        return datetime.fromtimestamp(self.updated_at, UTC)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -68,7 +79,7 @@ class Board:
         self.changed.discard(entrant_id)
         self.removed.add(entrant_id)
         self.version += 1
-        self.updated_at = datetime.now(UTC)
+        self.updated_at = time.time()
 
     def replace_all(self, items: list[tuple[str, tuple, Row]]) -> None:
         """Load many rows at once (start-up, full recompute): one sort instead of n inserts."""
@@ -83,13 +94,13 @@ class Board:
         self.rows = {eid: row for eid, _, row in items}
         self.order = SortedList(key + (eid,) for eid, key, _ in items)
         self.version += 1
-        self.updated_at = datetime.now(UTC)
+        self.updated_at = time.time()
 
     def _touch(self, entrant_id: str) -> None:
         self.changed.add(entrant_id)
         self.removed.discard(entrant_id)
         self.version += 1
-        self.updated_at = datetime.now(UTC)
+        self.updated_at = time.time()
 
     # --- reads ---
     def rank(self, entrant_id: str) -> int | None:

@@ -39,6 +39,7 @@ class RankingIndex:
         self.counts: dict[str, dict[str, dict[str, int]]] = {}
         self.meta: dict[str, d.InitiativeMeta] = {}
         self.ini_dirty = True
+        self._units_touched: set[tuple[str, str]] = set()
         self.refs_used: dict[str, float | None] = {}
         self.refs_stale_since: float | None = None
         for window in self.quiz_windows():
@@ -112,10 +113,16 @@ class RankingIndex:
                     self.refs_stale_since = self.refs_stale_since or time.monotonic()
             for w in d.quiz_windows(a.submitted_at, a.round_id, self.tz):
                 self._unit_stat(w, a.unit_id)[1] += 1
-                self._touch_unit(w, a.unit_id)
+                self._units_touched.add((w, a.unit_id))
             touched.add(a.participant_id)
         for pid in touched:
             self._recompute_participant(pid)
+        self._flush_units()
+
+    def _flush_units(self) -> None:
+        touched, self._units_touched = self._units_touched, set()
+        for w, unit_id in touched:
+            self._touch_unit(w, unit_id)
 
     def add_essay_totals(self, totals: Iterable[d.JudgeTotal]) -> None:
         touched: set[str] = set()
@@ -128,6 +135,7 @@ class RankingIndex:
                     touched.add(a.participant_id)
         for pid in touched:
             self._recompute_participant(pid)
+        self._flush_units()
 
     def _unit_stat(self, window: str, unit_id: str) -> list[float]:
         s = self.unit_stats.get((window, unit_id))
@@ -151,7 +159,7 @@ class RankingIndex:
                 s = self._unit_stat(w, a.unit_id)
                 s[0] += 1
                 s[2] += total
-                self._touch_unit(w, a.unit_id)
+                self._units_touched.add((w, a.unit_id))
             elif old[1].unit_id != a.unit_id or old[2] != total:
                 s_old = self._unit_stat(w, old[1].unit_id)
                 s_old[0] -= 1
@@ -159,10 +167,15 @@ class RankingIndex:
                 s_new = self._unit_stat(w, a.unit_id)
                 s_new[0] += 1
                 s_new[2] += total
-                self._touch_unit(w, old[1].unit_id)
-                self._touch_unit(w, a.unit_id)
+                self._units_touched.add((w, old[1].unit_id))
+                self._units_touched.add((w, a.unit_id))
 
     def _individual_row(self, a: d.Attempt, total: float) -> Row:
+        ref = self.refs_used.get(a.round_id) if self.prediction else None
+        return Row(a.participant_id, a.display_name, a.unit_id, d.rounded(total),
+                   lazy=(self._individual_details, a, self.essays.get(a.attempt_id, {}).copy(), ref))
+
+    def _individual_details(self, a: d.Attempt, _essays: dict, ref: float | None) -> dict[str, Any]:
         essay, judges = self.essay_score(a.attempt_id)
         details: dict[str, Any] = {
             "attempt_id": a.attempt_id, "round_id": a.round_id, "correct": a.correct, "total": a.total,
@@ -173,12 +186,11 @@ class RankingIndex:
                            essay_weight=self.essay_weight,
                            essay_points=0.0 if essay is None else d.rounded(self.essay_weight * essay))
         if self.prediction:
-            ref = self.refs_used.get(a.round_id)
             dist = d.prediction_distance(a.prediction, ref)
             details.update(prediction=a.prediction, reference=ref,
                            reference_final=self.reference(a.round_id)[1],
                            distance=None if dist == float("inf") else d.rounded(dist))
-        return Row(a.participant_id, a.display_name, a.unit_id, d.rounded(total), details)
+        return details
 
     def _touch_unit(self, window: str, unit_id: str) -> None:
         people, attempts, total = self._unit_stat(window, unit_id)

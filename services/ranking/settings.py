@@ -15,4 +15,5 @@ class RankingSettings(ServiceSettings):
     # A provisional prediction reference (the live participant count) re-keys the quiz boards at
     # most once per this many seconds; a final (organizer-set) reference applies at once.
     reference_refresh_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+    gc_thresholds: tuple[int, int, int] = (50_000, 50, 100)
     max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000

@@ -76,7 +76,7 @@ class StreamHub:
                 key=lambda r: (r["rank"], r["entrant_id"]),
             )
             self.publish(board_id, {
-                "board_id": board_id, "as_of": format_utc(board.updated_at), "total": len(board),
+                "board_id": board_id, "as_of": format_utc(board.as_of), "total": len(board),
                 "changed": rows, "removed": sorted(removed), "reset": reset,
             })
 

@@ -53,7 +53,7 @@ def public_view(rt: Runtime, board_id: str) -> View:
 
 
 def as_of(view: View) -> str:
-    return format_utc(view.frozen_at if isinstance(view, Snapshot) else view.updated_at)
+    return format_utc(view.frozen_at if isinstance(view, Snapshot) else view.as_of)
 
 
 def page(view: View, board_id: str, limit: int, offset: int) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def test_best_attempt_replacement_and_ties():
     assert rows[0] == (1, "p1", 85.0)
     # p2 and p3: same score, same duration, p3 submitted... both at minute 0 → a true tie
     assert rows[1][0] == rows[2][0] == 2
-    assert ix.boards["quiz.individual.all"].rows["p1"].details["attempt_id"] == "a4"
+    assert ix.boards["quiz.individual.all"].rows["p1"].explain()["attempt_id"] == "a4"
 
 
 def test_duration_then_submission_break_ties():
@@ -66,7 +66,7 @@ def test_essay_scores_add_per_weight_and_can_change_best():
     rows = top(ix, "quiz.individual.all")
     # a1: 70 + 0.2 × mean(50, 70) = 82 beats a2 (75) and p2 (78)
     assert rows[0] == (1, "p1", 82.0)
-    details = ix.boards["quiz.individual.all"].rows["p1"].details
+    details = ix.boards["quiz.individual.all"].rows["p1"].explain()
     assert details["attempt_id"] == "a1" and details["essay_judges"] == {"j1": 50.0, "j2": 70.0}
 
 
@@ -91,7 +91,7 @@ def test_prediction_reference_provisional_then_final():
     assert [r[1] for r in top(ix, "quiz.individual.all")] == ["p1", "p2", "p3"]
     ix.set_reference("week-2", 9.0)
     assert [r[1] for r in top(ix, "quiz.individual.all")] == ["p2", "p1", "p3"]
-    details = ix.boards["quiz.individual.all"].rows["p2"].details
+    details = ix.boards["quiz.individual.all"].rows["p2"].explain()
     assert details["reference"] == 9.0 and details["reference_final"] and details["distance"] == 1.0
 
 
@@ -107,13 +107,13 @@ def test_initiatives_blend_and_stage_trimmed():
     rows = top(ix, "initiatives.entry.all")
     # ini-1: 0.7×70 + 0.3×(100×3/4) = 71.5 ; ini-2: 0.7×70 + 0.3×100 = 79
     assert rows == [(1, "ini-2", 79.0), (2, "ini-1", 71.5)]
-    assert ix.boards["initiatives.entry.all"].rows["ini-2"].details["engagement"]["portal"]["like"] == 4
+    assert ix.boards["initiatives.entry.all"].rows["ini-2"].explain()["engagement"]["portal"]["like"] == 4
     ix.set_meta([d.InitiativeMeta("ini-2", "initiatives", "Chợ 4.0", "u2", "kinh-te-so", "withdrawn", 2)])
     assert [r[1] for r in top(ix, "initiatives.entry.all")] == ["ini-1"]
     stage = [d.JudgeTotal("stage", "initiative", "ini-1", f"j{i}", 1, v) for i, v in enumerate([10, 70, 80, 90, 100])]
     ix.add_judge_totals(stage)
     assert top(ix, "stage.entry.all") == [(1, "ini-1", 80.0)]
-    assert ix.boards["stage.entry.all"].rows["ini-1"].details["dropped"] == [10, 100]
+    assert ix.boards["stage.entry.all"].rows["ini-1"].explain()["dropped"] == [10, 100]
 
 
 def _facts(seed):
