@@ -308,7 +308,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--fresh-seconds", type=float, default=8.0)
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--batch", type=int, default=500, help="consumer batch size (CONSUMER_BATCH_SIZE)")
+    parser.add_argument("--batch", type=int, default=1000, help="consumer batch size (CONSUMER_BATCH_SIZE)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()

@@ -257,13 +257,15 @@ def _short_error(exc: Exception) -> str:
 def new_event(topic: str, source: str, data: Payload, *, time: datetime | None = None) -> CloudEvent[Any]:
     """Build the envelope for `data` on `topic` (without prefix), with a fresh id."""
     model, ce_type, key_field = EVENT_TYPES[topic]
-    return model(
+    # `data` is already a validated payload and the envelope fields are ours: skip re-validation.
+    return model.model_construct(
         specversion="1.0",
         id=str(uuid.uuid4()),
         source=source,
         type=ce_type,
         time=time or datetime.now(UTC),
         subject=str(getattr(data, key_field)),
+        datacontenttype="application/json",
         data=data,
     )
 

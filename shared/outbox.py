@@ -26,7 +26,10 @@ from shared.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 
-INSERT_SQL = "INSERT INTO outbox (topic, key, payload, event_id) VALUES ($1, $2, $3, $4)"
+INSERT_SQL = (
+    "INSERT INTO outbox (topic, key, payload, event_id)"
+    " SELECT $1, k, p, i FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(k, p, i)"
+)
 
 
 class Outbox:
@@ -47,9 +50,11 @@ class Outbox:
     ) -> list[CloudEvent[Any]]:
         events = [new_event(topic, self.source, data, time=time) for data in items]
         if events:
-            await conn.executemany(
+            # One set-based statement however many events (executemany costs a round trip each).
+            await conn.execute(
                 INSERT_SQL,
-                [(self.topic_prefix + topic, event_key(topic, e), encode_event(e), e.id) for e in events],
+                self.topic_prefix + topic, [event_key(topic, e) for e in events],
+                [encode_event(e) for e in events], [e.id for e in events],
             )
         return events
 

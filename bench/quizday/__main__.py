@@ -30,7 +30,7 @@ def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
     ap.add_argument("--duration", type=float, default=600.0, help="seconds over which participants arrive")
     ap.add_argument("--drills", default="all",
                     help=f"comma list, 'all' or 'none'; known: {', '.join(DRILLS)}")
-    ap.add_argument("--think", type=float, default=3.0, help="median think time per question (s)")
+    ap.add_argument("--think", type=float, default=1.5, help="median think time per question (s)")
     ap.add_argument("--engagement-rate", type=float, default=40.0, help="events/s per platform")
     ap.add_argument("--seed", type=int, default=20250106)
     ap.add_argument("--audit-timeout", type=float, default=180.0)

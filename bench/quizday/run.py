@@ -28,7 +28,7 @@ class Params:
     participants: int = 20_000
     duration: float = 600.0  # seconds over which participants arrive
     drills: list[str] = field(default_factory=lambda: list(drills_mod.DRILLS))
-    think: float = 3.0  # median seconds per question
+    think: float = 1.5  # median seconds per question
     seed: int = 20250106
     engagement_rate: float = 40.0  # events per second per platform
     judges_pace: float = 1.0  # seconds between a judge's actions

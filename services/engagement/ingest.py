@@ -4,15 +4,13 @@ caller's transaction."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 from prometheus_client import Counter as PromCounter
 
 from services.engagement import state_store, store
@@ -27,10 +25,8 @@ from services.engagement.domain import (
     decide,
     stat_deltas,
 )
-from shared.events import CONTENT_LIKED, EVENT_TYPES, format_utc
+from shared.events import CONTENT_LIKED, ContentLiked
 from shared.service import Runtime
-
-CE_TYPE = EVENT_TYPES[CONTENT_LIKED][1]
 
 
 @dataclass
@@ -129,34 +125,19 @@ async def apply_resolved(
 
 
 async def emit(conn: asyncpg.Connection, rt: Runtime, effective: Sequence[Outcome]) -> None:
-    """One `engagement.content-liked.v1` per effective action into the outbox of this transaction.
-
-    Same rows as `rt.outbox.add_many` (the relay publishes them), written with one set-based INSERT and
-    envelopes built without a pydantic round trip per event: 500 events cost ~5 ms instead of ~60 ms.
-    The contract shape is checked by the tests (decode_event on what reaches the topic)."""
+    """One `engagement.content-liked.v1` per effective action into the outbox of this transaction."""
     if not effective:
         return
-    contest, outbox = rt.contest, rt.outbox
-    now = format_utc(datetime.now(UTC))
-    ids = [str(uuid.uuid4()) for _ in effective]
-    payloads = [
-        orjson.dumps({
-            "specversion": "1.0", "id": event_id, "source": outbox.source, "type": CE_TYPE, "time": now,
-            "subject": o.event.content_id, "datacontenttype": "application/json",
-            "data": {
-                "contest_id": contest.contest_id, "phase_id": contest.initiatives.phase_id,
-                "content_id": o.event.content_id, "platform": o.event.item.platform, "actor_id": o.event.item.actor,
-                "action": o.event.item.action, "occurred_at": format_utc(o.event.item.occurred_at),
-                "source_event_id": o.event.item.source_event_id,
-            },
-        })
-        for event_id, o in zip(ids, effective, strict=True)
-    ]
-    await conn.execute(
-        "INSERT INTO outbox (topic, key, payload, event_id)"
-        " SELECT $1, k, p, i FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(k, p, i)",
-        outbox.topic_prefix + CONTENT_LIKED, [o.event.content_id for o in effective], payloads, ids,
-    )
+    contest = rt.contest
+    await rt.outbox.add_many(conn, CONTENT_LIKED, [
+        ContentLiked(
+            contest_id=contest.contest_id, phase_id=contest.initiatives.phase_id,
+            content_id=o.event.content_id, platform=o.event.item.platform, actor_id=o.event.item.actor,
+            action=o.event.item.action, occurred_at=o.event.item.occurred_at,
+            source_event_id=o.event.item.source_event_id,
+        )
+        for o in effective
+    ])
 
 
 async def resolve_pending(conn: asyncpg.Connection, rt: Runtime, **where: str | None) -> BatchResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def create_app(settings: RankingSettings | None = None) -> FastAPI:
         runtime.state["applied"] = Counter(
             "ranking_facts_applied_total", "Facts applied to the in-memory boards", registry=registry)
         runtime.state["frozen"] = {}
+        runtime.state["index_queue"] = asyncio.Queue(maxsize=4)
         handlers.register(runtime)
 
     async def on_startup(runtime: Runtime) -> None:
@@ -40,6 +42,7 @@ def create_app(settings: RankingSettings | None = None) -> FastAPI:
         hub = StreamHub(index, runtime.state["frozen"], settings.stream_interval_seconds)
         runtime.state["hub"] = hub
         hub.start()
+        runtime.state["index_task"] = asyncio.create_task(handlers.index_worker(runtime, index), name="index")
         # The index holds millions of long-lived objects: freeze them out of the collector and
         # collect the young generation less often (GC passes were most of the apply cost).
         gc.collect()
@@ -51,6 +54,11 @@ def create_app(settings: RankingSettings | None = None) -> FastAPI:
         hub: StreamHub | None = runtime.state.get("hub")
         if hub:
             await hub.stop()
+        task = runtime.state.get("index_task")
+        if task:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
     return build_app(settings, ServiceSpec(
         title="Ranking", description="Bảng xếp hạng theo giai đoạn, cửa sổ thời gian; cập nhật trực tiếp.",

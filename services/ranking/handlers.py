@@ -78,11 +78,11 @@ def register(runtime: Runtime) -> None:
     contest_id = runtime.contest.contest_id
     for topic, (name, _, _, method) in HANDLERS.items():
 
-        def after_commit(_events: Events, facts: list[Any] | None, method: str = method) -> None:
-            index: RankingIndex | None = runtime.state.get("index")
-            if index is not None and facts:
-                getattr(index, method)(facts)
-                runtime.state["applied"].inc(len(facts))
+        async def after_commit(_events: Events, facts: list[Any] | None, method: str = method) -> None:
+            # Committed facts go to the index through a short queue, so the index work of one
+            # batch overlaps the database round trips of the next (bounded: backpressure).
+            if facts:
+                await runtime.state["index_queue"].put((method, facts))
 
         register_consumer(
             runtime.broker, runtime.settings, lambda: runtime.pool, runtime.metrics,
@@ -104,3 +104,16 @@ async def load_index(pool: asyncpg.Pool, index: RankingIndex) -> None:
     if index.prediction:
         index.refresh(force=True)
     index.refresh()
+
+
+async def index_worker(runtime: Runtime, index: RankingIndex) -> None:
+    """Apply committed facts to the in-memory index in commit order."""
+    queue: asyncio.Queue[tuple[str, list[Any]]] = runtime.state["index_queue"]
+    applied = runtime.state["applied"]
+    while True:
+        method, facts = await queue.get()
+        try:
+            getattr(index, method)(facts)
+            applied.inc(len(facts))
+        finally:
+            queue.task_done()

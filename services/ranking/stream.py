@@ -14,7 +14,7 @@ from services.ranking.board import Snapshot, render
 from services.ranking.index import RankingIndex
 
 log = logging.getLogger(__name__)
-MAX_ROWS_PER_UPDATE = 500  # beyond this an update says `reset` and clients re-read their page
+MAX_ROWS_PER_UPDATE = 2000  # beyond this an update says `reset` and clients re-read their page
 QUEUE_SIZE = 16
 
 

@@ -57,3 +57,34 @@ def test_quiz_day_with_a_drill_then_the_checker_passes(stack, tmp_path):
     assert rec.counters["ingest_batches"] > 0 and rec.counters["essay_scored"] > 0
     assert seg.audit.entries_checked >= 300
     assert time.monotonic() - started < 200
+
+
+@pytest.mark.timeout(120)
+def test_the_checker_catches_a_tampered_source_of_truth(stack):
+    """Change one stored attempt's score behind the system's back: the checker must name it."""
+    import asyncpg
+    import httpx
+
+    from shared.contest import load_contest
+    from tests.audit import audit
+
+    async def scenario() -> None:
+        body = httpx.get(f"{stack.url('ranking')}/api/boards/quiz.individual.all", params={"limit": 1}).json()
+        assert body["entries"], "the quiz day left no entries"
+        top = body["entries"][-1]
+        attempt_id = top["details"]["attempt_id"]
+        conn = await asyncpg.connect(stack.dsn)
+        try:
+            await conn.execute(
+                "UPDATE quiz.attempts SET result = jsonb_set(result, '{score}',"
+                " to_jsonb((result->>'score')::float8 + 1000)) WHERE attempt_id = $1", attempt_id)
+        finally:
+            await conn.close()
+        result = await audit(stack.dsn, stack.url("ranking"), load_contest(stack.contest_file))
+        assert not result.ok
+        found = [d for d in result.differences
+                 if d.board_id == "quiz.individual.all" and d.entrant_id == top["entrant_id"] and d.what == "score"]
+        assert found and found[0].actual == top["score"], result.summary()
+        assert abs(found[0].expected - (top["score"] + 1000)) < 1e-6
+
+    asyncio.run(scenario())

@@ -1,6 +1,6 @@
 """Schemathesis against each service's OpenAPI, on the whole system started as `make run` does.
 
-Every operation gets FUZZ_CASES generated requests (default 15; a few thousand in all with
+Every operation gets FUZZ_CASES generated requests (default 25; a few thousand in all with
 FUZZ_CASES=200), sent with credentials that let them past authentication (the organizer token on
 admin and staff routes, a participant token elsewhere) and once more without. Expectation: never a
 5xx other than 503, a 503/429 always with Retry-After, every 4xx with the JSON error shape.
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from bench.quizday.stack import SERVICES, start
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = int(os.environ.get("FUZZ_CASES", "15"))
+CASES = int(os.environ.get("FUZZ_CASES", "25"))
 SKIP_SUFFIXES = ("/stream",)  # Server-Sent Events never end
 
 
