@@ -14,6 +14,7 @@ import logging
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,15 +49,28 @@ class Outbox:
     async def add_many(
         self, conn: asyncpg.Connection, topic: str, items: Sequence[Payload], *, time: datetime | None = None
     ) -> list[CloudEvent[Any]]:
-        events = [new_event(topic, self.source, data, time=time) for data in items]
-        if events:
+        rows = [self.row(topic, data, time=time) for data in items]
+        if rows:
             # One set-based statement however many events (executemany costs a round trip each).
             await conn.execute(
-                INSERT_SQL,
-                self.topic_prefix + topic, [event_key(topic, e) for e in events],
-                [encode_event(e) for e in events], [e.id for e in events],
+                INSERT_SQL, self.topic_prefix + topic, [r.key for r in rows], [r.payload for r in rows],
+                [r.event.id for r in rows],
             )
-        return events
+        return [r.event for r in rows]
+
+    def row(self, topic: str, data: Payload, *, time: datetime | None = None) -> OutboxRow:
+        """The outbox row for `data`, for callers that fold the insert into a statement of their own
+        (columns: topic, key, payload, event_id)."""
+        event = new_event(topic, self.source, data, time=time)
+        return OutboxRow(self.topic_prefix + topic, event_key(topic, event), encode_event(event), event)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    topic: str
+    key: str
+    payload: bytes
+    event: CloudEvent[Any]
 
 
 class OutboxRelay:

@@ -93,8 +93,10 @@ async def submit(
     rt: Runtime, participant_id: str, attempt_id: str, answers: list[tuple[str, str | None]], free_answer: Any
 ) -> dict[str, Any]:
     rules = rt.contest.quiz
-    async with rt.pool.acquire() as conn, conn.transaction():
-        a = await store.attempt(conn, attempt_id, lock=True)  # concurrent submits queue here
+    # Two round trips: read, then one conditional statement that stores the result and its event.
+    # Concurrent submits race on that statement; exactly one wins and the others read its result.
+    async with rt.pool.acquire() as conn:
+        a = await store.attempt(conn, attempt_id)
         if a is None or a.participant_id != participant_id:
             raise QuizError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
         if a.status == "submitted" and a.result is not None:
@@ -111,9 +113,7 @@ async def submit(
         points = domain.score(graded, rules, took)
         result = {"attempt_id": a.attempt_id, "round_id": a.round_id, "correct": graded.correct,
                   "total": graded.total, "score": points, "duration_ms": took, "submitted_at": format_utc(now)}
-        if not await store.mark_submitted(conn, attempt_id, now, result):
-            raise QuizError(409, "attempt_not_open", "Lượt thi này không còn mở.")
-        await rt.outbox.add(conn, ANSWER_SUBMITTED, AnswerSubmitted(
+        event = rt.outbox.row(ANSWER_SUBMITTED, AnswerSubmitted(
             contest_id=rt.contest.contest_id, phase_id=rules.phase_id, round_id=a.round_id,
             attempt_id=a.attempt_id, participant_id=participant_id, display_name=a.display_name,
             unit_id=a.unit_id, started_at=a.started_at, submitted_at=now, duration_ms=took,
@@ -122,6 +122,11 @@ async def submit(
             answers=[AnswerGiven(question_id=g.question_id, option_key=g.option_key, correct=g.correct)
                      for g in graded.answers],
         ))
+        if not await store.mark_submitted(conn, attempt_id, now, result, event):
+            again = await store.attempt(conn, attempt_id)
+            if again is not None and again.status == "submitted" and again.result is not None:
+                return again.result  # a concurrent submit won: the same answer for both
+            raise QuizError(409, "attempt_not_open", "Lượt thi này không còn mở.")
     deps = quiz(rt)
     deps.submitted.inc()
     deps.active.dec()

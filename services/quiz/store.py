@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from services.quiz.domain import Question
+from shared.outbox import OutboxRow
 
 
 @dataclass(frozen=True)
@@ -183,13 +184,15 @@ async def attempt(conn: asyncpg.Connection, attempt_id: str, *, lock: bool = Fal
 
 
 async def mark_submitted(
-    conn: asyncpg.Connection, attempt_id: str, submitted_at: datetime, result: dict[str, Any]
+    conn: asyncpg.Connection, attempt_id: str, submitted_at: datetime, result: dict[str, Any], event: OutboxRow
 ) -> bool:
-    """Conditional on the attempt still being open: True for exactly one caller."""
+    """Store the result and its event in ONE statement (atomic without an explicit transaction),
+    conditional on the attempt still being open: True for exactly one caller."""
     done = await conn.fetchval(
-        "UPDATE attempts SET status = 'submitted', submitted_at = $2, result = $3"
-        " WHERE attempt_id = $1 AND status = 'open' RETURNING 1",
-        attempt_id, submitted_at, result,
+        "WITH done AS (UPDATE attempts SET status = 'submitted', submitted_at = $2, result = $3"
+        "  WHERE attempt_id = $1 AND status = 'open' RETURNING 1)"
+        " INSERT INTO outbox (topic, key, payload, event_id) SELECT $4, $5, $6, $7 FROM done RETURNING 1",
+        attempt_id, submitted_at, result, event.topic, event.key, event.payload, event.event.id,
     )
     return done is not None
 
