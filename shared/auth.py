@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -47,12 +48,18 @@ class Participant(dict):
         return self["sub"]
 
 
+@lru_cache(maxsize=8)
+def _public_key(public_pem: str) -> Any:
+    # Parsing the PEM costs more than verifying a signature: do it once per key.
+    return serialization.load_pem_public_key(public_pem.encode())
+
+
 def verify_participant_token(public_pem: str | None, token: str, contest_id: str) -> Participant:
     if not public_pem:
         raise ApiError(503, "unavailable", "Chưa cấu hình khóa xác thực người dự thi.")
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, public_pem, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
+            token, _public_key(public_pem), algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
             options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError:
