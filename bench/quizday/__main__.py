@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +33,7 @@ def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
                     help=f"comma list, 'all' or 'none'; known: {', '.join(DRILLS)}")
     ap.add_argument("--think", type=float, default=1.5, help="median think time per question (s)")
     ap.add_argument("--engagement-rate", type=float, default=40.0, help="events/s per platform")
+    ap.add_argument("--connections", type=int, default=100, help="concurrent connections per service")
     ap.add_argument("--seed", type=int, default=20250106)
     ap.add_argument("--audit-timeout", type=float, default=180.0)
     ap.add_argument("--out", type=Path, default=None, help="report folder (default bench/results/quizday-…)")
@@ -48,8 +50,18 @@ def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
         if unknown:
             ap.error(f"unknown drills: {', '.join(unknown)}")
     params = Params(participants=args.participants, duration=args.duration, drills=drills, think=args.think,
-                    seed=args.seed, engagement_rate=args.engagement_rate, audit_timeout=args.audit_timeout)
+                    seed=args.seed, engagement_rate=args.engagement_rate, audit_timeout=args.audit_timeout,
+                    max_connections=args.connections)
     return params, args
+
+
+def _loop_runner():  # type: ignore[no-untyped-def]
+    """uvloop (installed with uvicorn[standard]) makes the generator's own loop cheaper per request."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run
+    return uvloop.run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,11 +76,16 @@ def main(argv: list[str] | None = None) -> int:
                                         if (Path(__file__).resolve().parents[2] / ".run").exists() else None))
         print(f"starting the system as `make run` does (RUN_DIR={run_dir}) …", flush=True)
         stack = start(run_dir)
+    out = args.out or default_out()
     try:
-        outcome = asyncio.run(run(params, stack))
+        outcome = _loop_runner()(run(params, stack))
     finally:
         stack.stop()
-    path = report.write(outcome, args.out or default_out())
+        if stack.handle is not None:  # we started it: keep the logs of a failed run, drop the data
+            if "outcome" not in locals() or not outcome.ok:
+                shutil.copytree(stack.run_dir / "logs", out / "logs", dirs_exist_ok=True)
+            shutil.rmtree(stack.run_dir, ignore_errors=True)
+    path = report.write(outcome, out)
     print(f"\nreport: {path}\n{'PASSED' if outcome.ok else 'FAILED'}", flush=True)
     return 0 if outcome.ok else 1
 

@@ -19,7 +19,7 @@ RETRY_STATUSES = (429, 502, 503, 504)
 
 @dataclass
 class Answer:
-    status: int | str  # an HTTP status, or "connection" when no answer came
+    status: int | str  # an HTTP status, or "connection" / "timeout" when no answer came
     body: Any
     headers: httpx.Headers | None = None
 
@@ -28,17 +28,45 @@ class Answer:
         return isinstance(self.status, int) and 200 <= self.status < 300
 
 
+SHARD = 8  # connections per httpx client
+
+
 class Client:
+    """Per service, several small httpx clients (SHARD connections each), each behind our own
+    semaphore: httpcore's pool checks every connection of the pool (a socket poll each) and scans its
+    wait queue for every request, so one big pool with thousands of waiters makes the generator
+    itself the bottleneck. Latency is measured from the moment a connection slot is ours; the wait
+    for a slot (offered load above the generator's concurrency) is recorded apart as `client_wait`."""
+
     def __init__(self, recorder: Recorder, *, max_connections: int = 200, retry_budget: float = 90.0,
                  timeout: float = 30.0) -> None:
         self.rec = recorder
         self.retry_budget = retry_budget
-        self.http = httpx.AsyncClient(
-            timeout=timeout, limits=httpx.Limits(max_connections=max_connections,
-                                                 max_keepalive_connections=max_connections))
+        self.timeout = timeout
+        self.per_service = max_connections
+        self.pools: dict[str, list[tuple[httpx.AsyncClient, asyncio.Semaphore]]] = {}
+        self._next = 0
+
+    def _pool(self, url: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        origin = httpx.URL(url).netloc.decode()
+        shards = self.pools.get(origin)
+        if shards is None:
+            limits = httpx.Limits(max_connections=SHARD, max_keepalive_connections=SHARD)
+            shards = self.pools[origin] = [
+                (httpx.AsyncClient(timeout=self.timeout, limits=limits), asyncio.Semaphore(SHARD))
+                for _ in range(max(1, self.per_service // SHARD))]
+        self._next += 1
+        n = len(shards)
+        for i in range(n):  # the first shard with a free slot, starting round-robin
+            shard = shards[(self._next + i) % n]
+            if not shard[1].locked():
+                return shard
+        return shards[self._next % n]
 
     async def close(self) -> None:
-        await self.http.aclose()
+        for shards in self.pools.values():
+            for http, _ in shards:
+                await http.aclose()
 
     async def call(self, endpoint: str, method: str, url: str, *, json: Any = None, content: bytes | None = None,
                    headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
@@ -46,24 +74,30 @@ class Client:
         """One logical request; retried (same body) on 429/503/connection errors within the budget."""
         deadline = time.monotonic() + self.retry_budget
         delay = 0.3
+        http, slots = self._pool(url)
         while True:
-            started = time.monotonic()
+            queued = time.monotonic()
             try:
-                r = await self.http.request(method, url, json=json, content=content, headers=headers,
-                                            params=params)
+                async with slots:
+                    started = time.monotonic()
+                    self.rec.client_wait.append(started - queued)
+                    r = await http.request(method, url, json=json, content=content, headers=headers,
+                                           params=params)
+                    took = time.monotonic() - started
                 body: Any
                 try:
                     body = orjson.loads(r.content) if r.content else None
                 except orjson.JSONDecodeError:
                     body = r.text[:300]
-                self.rec.http(endpoint, r.status_code, time.monotonic() - started, body, r.headers)
+                self.rec.http(endpoint, r.status_code, took, body, r.headers)
                 answer = Answer(r.status_code, body, r.headers)
                 if not retry or r.status_code not in RETRY_STATUSES or time.monotonic() > deadline:
                     return answer
                 wait = _retry_after(r.headers, delay)
             except (httpx.TransportError, OSError) as exc:
-                self.rec.http(endpoint, "connection", time.monotonic() - started)
-                answer = Answer("connection", repr(exc))
+                kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+                self.rec.http(endpoint, kind, 0.0)
+                answer = Answer(kind, repr(exc))
                 if not retry or time.monotonic() > deadline:
                     return answer
                 wait = delay

@@ -36,6 +36,7 @@ class Recorder:
     error_codes: Counter = field(default_factory=Counter)  # (status, code) -> n
     timeline: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))  # second -> kind -> n
     violations: list[Violation] = field(default_factory=list)
+    client_wait: list[float] = field(default_factory=list)  # generator-side wait for a connection slot
     freshness: list[float] = field(default_factory=list)  # seconds from submit to visible on the board
     freshness_missed: int = 0
     events: list[tuple[float, str]] = field(default_factory=list)  # drill marks (seconds, label)
@@ -61,7 +62,7 @@ class Recorder:
         self.timeline[second]["requests"] += 1
         if isinstance(status, str):
             self.timeline[second]["connection_errors"] += 1
-            self.error_codes[(status, "connection")] += 1
+            self.error_codes[(status, "no answer")] += 1
             return
         if status >= 400:
             self.timeline[second]["errors"] += 1

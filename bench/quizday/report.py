@@ -50,6 +50,10 @@ def write(outcome: Any, out: Path) -> Path:
         st = ", ".join(f"{k}: {v:,}" for k, v in sorted(rec.statuses[ep].items(), key=lambda kv: str(kv[0])))
         lines.append(f"| `{ep}` | {len(vals):,} | {_ms(percentile(vals, 50))} | {_ms(percentile(vals, 90))} | "
                      f"{_ms(percentile(vals, 99))} | {_ms(max(vals) if vals else math.nan)} | {st} |")
+    cw = rec.client_wait
+    lines += ["", f"Generator-side wait for a connection slot (not in the latencies above): p50 "
+              f"{_ms(percentile(cw, 50))} ms, p99 {_ms(percentile(cw, 99))} ms, max {_ms(max(cw) if cw else math.nan)} ms "
+              f"({outcome.params.max_connections} connections per service)."]
     f = rec.freshness
     lines += ["", "## Freshness (submit → visible on `quiz.individual.all`, s)", "",
               "| n | p50 | p90 | p99 | max | never seen (120 s) |", "|---|---|---|---|---|---|",

@@ -35,7 +35,7 @@ class Params:
     freshness_share: float = 0.03
     audit_timeout: float = 180.0
     initiatives: int = 12
-    max_connections: int = 300
+    max_connections: int = 100  # per service
 
 
 @dataclass

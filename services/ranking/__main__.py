@@ -7,8 +7,8 @@ import asyncio
 import logging
 import sys
 
-from shared.service import serve
 from services.ranking.settings import RankingSettings
+from shared.service import serve
 
 
 def main(argv: list[str]) -> int:

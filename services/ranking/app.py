@@ -10,12 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from prometheus_client import Counter
 
-from shared.service import Runtime, ServiceSpec, build_app
 from services.ranking import api, handlers, pages, store
 from services.ranking.board import Snapshot
 from services.ranking.index import RankingIndex
 from services.ranking.settings import RankingSettings
 from services.ranking.stream import StreamHub
+from shared.service import Runtime, ServiceSpec, build_app
 
 HERE = Path(__file__).parent
 

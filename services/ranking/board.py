@@ -37,7 +37,8 @@ def render(rank: int, row: Row) -> dict[str, Any]:
 
 
 class Board:
-    __slots__ = ("board_id", "rows", "keys", "order", "changed", "removed", "updated_at", "version")
+    __slots__ = ("_cache", "_cache_version", "board_id", "changed", "keys", "order", "removed", "rows",
+                 "updated_at", "version")
 
     def __init__(self, board_id: str) -> None:
         self.board_id = board_id
@@ -48,6 +49,8 @@ class Board:
         self.removed: set[str] = set()
         self.updated_at = time.time()
         self.version = 0
+        self._cache: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self._cache_version = -1
 
     @property
     def as_of(self) -> datetime:
@@ -111,6 +114,12 @@ class Board:
         start, stop = max(0, start), min(len(self.order), stop)
         if start >= stop:
             return []
+        if self._cache_version != self.version:  # rendered pages are reused until the board changes
+            self._cache.clear()
+            self._cache_version = self.version
+        cached = self._cache.get((start, stop))
+        if cached is not None:
+            return cached
         out: list[dict[str, Any]] = []
         prev_key: tuple | None = None
         rank = 0
@@ -122,6 +131,8 @@ class Board:
                 rank = start + i + 1
             prev_key = key
             out.append(render(rank, self.rows[item[-1]]))
+        if stop - start <= 1000 and len(self._cache) < 256:
+            self._cache[(start, stop)] = out
         return out
 
     def position(self, entrant_id: str) -> int | None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from prometheus_client import Histogram
 
-from shared.consumer import register_consumer
-from shared.events import ANSWER_SUBMITTED, CONTENT_LIKED, INITIATIVE_PUBLISHED, JUDGE_SCORED, CloudEvent
-from shared.service import Runtime
 from services.ranking import domain as d
 from services.ranking import store
 from services.ranking.index import RankingIndex
+from shared.consumer import register_consumer
+from shared.events import ANSWER_SUBMITTED, CONTENT_LIKED, INITIATIVE_PUBLISHED, JUDGE_SCORED, CloudEvent
+from shared.metrics import FRESHNESS_BUCKETS
+from shared.service import Runtime
 
 Events = list[CloudEvent[Any]]
 
@@ -78,11 +81,13 @@ def register(runtime: Runtime) -> None:
     contest_id = runtime.contest.contest_id
     for topic, (name, _, _, method) in HANDLERS.items():
 
-        async def after_commit(_events: Events, facts: list[Any] | None, method: str = method) -> None:
+        async def after_commit(
+            events: Events, facts: list[Any] | None, method: str = method, topic: str = topic
+        ) -> None:
             # Committed facts go to the index through a short queue, so the index work of one
             # batch overlaps the database round trips of the next (bounded: backpressure).
             if facts:
-                await runtime.state["index_queue"].put((method, facts))
+                await runtime.state["index_queue"].put((method, facts, topic, [e.time for e in events]))
 
         register_consumer(
             runtime.broker, runtime.settings, lambda: runtime.pool, runtime.metrics,
@@ -107,13 +112,30 @@ async def load_index(pool: asyncpg.Pool, index: RankingIndex) -> None:
 
 
 async def index_worker(runtime: Runtime, index: RankingIndex) -> None:
-    """Apply committed facts to the in-memory index in commit order."""
-    queue: asyncio.Queue[tuple[str, list[Any]]] = runtime.state["index_queue"]
+    """Apply committed facts to the in-memory index in commit order; re-key the quiz boards in
+    slices when a prediction reference moved (no facts are applied meanwhile: the bounded queue
+    holds the consumers back, and reads keep seeing the previous consistent boards)."""
+    queue: asyncio.Queue[tuple[str, list[Any], str, list[datetime]]] = runtime.state["index_queue"]
     applied = runtime.state["applied"]
+    freshness = Histogram(
+        "ranking_event_freshness_seconds", "From an event's time to its effect being visible on the boards",
+        ["topic"], buckets=FRESHNESS_BUCKETS, registry=runtime.metrics.registry,
+    )
+    wait = max(index.refresh_seconds, 0.1)
     while True:
-        method, facts = await queue.get()
         try:
+            method, facts, topic, times = await asyncio.wait_for(queue.get(), timeout=wait)
+        except TimeoutError:
+            method, facts, topic, times = "", [], "", []
+        else:
+            queue.task_done()
+        if facts:
             getattr(index, method)(facts)
             applied.inc(len(facts))
-        finally:
-            queue.task_done()
+            now = datetime.now(UTC)
+            observe = freshness.labels(topic).observe
+            for t in times:
+                observe(max(0.0, (now - t).total_seconds()))
+        if index.recompute_due():
+            for _ in index.recompute_quiz_steps(chunk=500):
+                await asyncio.sleep(0)

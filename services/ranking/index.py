@@ -5,16 +5,17 @@ facts in any order, any number of times, gives the same boards."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from shared.contest import Contest
-from shared.events import format_utc
 from services.ranking import domain as d
 from services.ranking.board import Board, Row
+from services.ranking.entries import EntryBoards
+from shared.contest import Contest
+from shared.events import format_utc
 
 
-class RankingIndex:
+class RankingIndex(EntryBoards):
     def __init__(self, contest: Contest, *, reference_refresh_seconds: float = 1.0) -> None:
         self.contest = contest
         self.tz = contest.tz
@@ -67,22 +68,31 @@ class RankingIndex:
         people = len(self.round_people.get(round_id, ()))
         return (float(people) if people else None), False
 
-    def set_reference(self, round_id: str, value: float | None) -> None:
+    def set_reference(self, round_id: str, value: float | None, *, now: bool = True) -> None:
+        """Set (or clear) the final reference; re-key now, or mark the quiz boards for the worker."""
         if value is None:
             self.final_refs.pop(round_id, None)
         else:
             self.final_refs[round_id] = value
         if self.prediction:
-            self._recompute_quiz()
+            if now:
+                self._recompute_quiz()
+            else:
+                self.refs_stale_since = float("-inf")
 
     def refresh(self, *, force: bool = False) -> None:
-        """Bring lazily maintained parts up to date (called before reads and stream flushes)."""
+        """Bring lazily maintained parts up to date (called before reads and stream flushes).
+
+        A moved prediction reference is re-keyed here only when forced; the service lets its index
+        worker do it in slices (`recompute_due` / `recompute_quiz_steps`) so reads never stall."""
         if self.ini_dirty:
             self._recompute_initiatives()
-        if self.refs_stale_since is not None and (
-            force or time.monotonic() - self.refs_stale_since >= self.refresh_seconds
-        ):
+        if force and self.refs_stale_since is not None:
             self._recompute_quiz()
+
+    def recompute_due(self) -> bool:
+        since = self.refs_stale_since
+        return since is not None and time.monotonic() - since >= self.refresh_seconds
 
     # --- quiz ------------------------------------------------------------------------------
     def essay_score(self, attempt_id: str) -> tuple[float | None, dict[str, float]]:
@@ -208,127 +218,42 @@ class RankingIndex:
         board.put(unit_id, d.unit_key(mean_best, int(people)), row)
 
     def _recompute_quiz(self) -> None:
-        """Full recompute (the prediction reference moved): re-key every best attempt."""
+        for _ in self.recompute_quiz_steps():
+            pass
+
+    def recompute_quiz_steps(self, chunk: int = 5000) -> Iterator[None]:
+        """Full re-key of the quiz boards (the prediction reference moved), built aside in slices
+        (yielding between them; no facts may be applied meanwhile) and swapped in at the end."""
         self.refs_stale_since = None
         self.refs_used = {r: self.reference(r)[0] for r in self.round_people}
-        self.best.clear()
-        self.unit_stats.clear()
-        per_board: dict[str, list[tuple[str, tuple, Row]]] = {}
-        for a in self.attempts.values():
+        best: dict[tuple[str, str], tuple[tuple, d.Attempt, float]] = {}
+        stats: dict[tuple[str, str], list[float]] = {}
+        for n, a in enumerate(self.attempts.values()):
+            key, total = self._score_key(a)
             for w in d.quiz_windows(a.submitted_at, a.round_id, self.tz):
-                self._unit_stat(w, a.unit_id)[1] += 1
-        for pid, attempts in self.by_participant.items():
-            for a in attempts:
-                key, total = self._score_key(a)
-                for w in d.quiz_windows(a.submitted_at, a.round_id, self.tz):
-                    cur = self.best.get((w, pid))
-                    if cur is None or (key, a.attempt_id) < (cur[0], cur[1].attempt_id):
-                        self.best[(w, pid)] = (key, a, total)
-        for (w, pid), (key, a, total) in self.best.items():
+                s = stats.get((w, a.unit_id))
+                if s is None:
+                    s = stats[(w, a.unit_id)] = [0, 0, 0.0]
+                s[1] += 1
+                cur = best.get((w, a.participant_id))
+                if cur is None or (key, a.attempt_id) < (cur[0], cur[1].attempt_id):
+                    best[(w, a.participant_id)] = (key, a, total)
+            if n % chunk == chunk - 1:
+                yield
+        per_board: dict[str, list[tuple[str, tuple, Row]]] = {}
+        for n, ((w, pid), (key, a, total)) in enumerate(best.items()):
             per_board.setdefault(f"{self.quiz_phase}.individual.{w}", []).append(
                 (pid, key, self._individual_row(a, total)))
-            s = self._unit_stat(w, a.unit_id)
+            s = stats[(w, a.unit_id)]
             s[0] += 1
             s[2] += total
+            if n % chunk == chunk - 1:
+                yield
+        old_units = set(self.unit_stats)
+        self.best, self.unit_stats = best, stats
         prefix = f"{self.quiz_phase}.individual."
         for board_id in set(per_board) | {b for b in self.boards if b.startswith(prefix)}:
             self.board(board_id).replace_all(per_board.get(board_id, []))
-        for (w, unit_id) in list(self.unit_stats):
+        for w, unit_id in old_units | set(stats):
+            self._unit_stat(w, unit_id)
             self._touch_unit(w, unit_id)
-
-    # --- initiatives and stage -------------------------------------------------------------
-    def add_judge_totals(self, totals: Iterable[d.JudgeTotal]) -> None:
-        essays: list[d.JudgeTotal] = []
-        stage: set[str] = set()
-        for t in totals:
-            if t.subject_type == "attempt":
-                if t.phase_id == self.quiz_phase:
-                    essays.append(t)
-                continue
-            judges = self.judges.setdefault((t.phase_id, t.subject_type, t.subject_id), {})
-            if not d.newer_revision(judges.get(t.judge_id), t):
-                continue
-            judges[t.judge_id] = t
-            if t.phase_id == self.ini_phase:
-                self.ini_dirty = True
-            elif t.phase_id == self.stage_phase:
-                stage.add(t.subject_id)
-        if essays:
-            self.add_essay_totals(essays)
-        for sid in stage:
-            self._recompute_stage(sid)
-
-    def add_engagement(self, deltas: Iterable[d.ActorEngagement]) -> None:
-        for delta in deltas:
-            k = (delta.content_id, delta.platform, delta.actor_id)
-            old = self.engagement.get(k)
-            new = d.merge_engagement(old, delta)
-            self.engagement[k] = new
-            per = self.counts.setdefault(delta.content_id, {}).setdefault(
-                delta.platform, {"like": 0, "share": 0, "comment": 0, "view": 0})
-            per["like"] += int(new.liked) - int(bool(old and old.liked))
-            per["share"] += delta.shares
-            per["comment"] += delta.comments
-            per["view"] += delta.views
-            self.ini_dirty = True
-
-    def set_meta(self, metas: Iterable[d.InitiativeMeta]) -> None:
-        for m in metas:
-            if d.newer_meta(self.meta.get(m.initiative_id), m):
-                self.meta[m.initiative_id] = m
-                self.ini_dirty = True
-                if (self.stage_phase, "initiative", m.initiative_id) in self.judges:
-                    self._recompute_stage(m.initiative_id)
-
-    def _names(self, sid: str) -> tuple[str, str | None, dict[str, Any]]:
-        m = self.meta.get(sid)
-        if m is None:
-            return sid, None, {}
-        return m.title, m.unit_id, {"title": m.title, "field": m.field}
-
-    def _recompute_initiatives(self) -> None:
-        self.ini_dirty = False
-        rules = self.contest.initiatives
-        ids = {sid for (phase, kind, sid) in self.judges if phase == self.ini_phase and kind == "initiative"}
-        ids |= set(self.counts)
-        ids |= {i for i, m in self.meta.items() if m.phase_id == self.ini_phase and m.status == "published"}
-        ids = {i for i in ids if not (i in self.meta and self.meta[i].status == "withdrawn")}
-        weights = dict(rules.action_weights)
-        points = {i: d.engagement_points(self.counts.get(i, {}), weights) for i in ids}
-        top = max(points.values(), default=0.0)
-        items = []
-        for sid in ids:
-            judges = self.judges.get((self.ini_phase, "initiative", sid), {})
-            judge = d.mean([t.total for t in judges.values()])
-            eng = d.engagement_score(points[sid], top)
-            final = d.rounded(d.blended(judge, eng, rules.weights.judges, rules.weights.engagement))
-            name, unit, extra = self._names(sid)
-            details = {
-                **extra, "judge_score": d.rounded(judge),
-                "judges": {j: {"total": t.total, "revision": t.revision} for j, t in sorted(judges.items())},
-                "engagement": self.counts.get(sid, {}), "engagement_points": d.rounded(points[sid]),
-                "max_engagement_points": d.rounded(top), "engagement_score": d.rounded(eng),
-                "weights": {"judges": rules.weights.judges, "engagement": rules.weights.engagement},
-            }
-            items.append((sid, (-final,), Row(sid, name, unit, final, details)))
-        self.board(f"{self.ini_phase}.entry.all").replace_all(items)
-
-    def _recompute_stage(self, sid: str) -> None:
-        rules = self.contest.stage
-        judges = self.judges.get((self.stage_phase, "initiative", sid), {})
-        board = self.board(f"{self.stage_phase}.entry.all")
-        if not judges:
-            board.drop(sid)
-            return
-        values = [t.total for t in judges.values()]
-        score = d.rounded(d.aggregate_stage(values, rules.aggregation, rules.trim_min_judges))
-        trimmed = rules.aggregation == "trimmed_mean" and len(values) >= max(rules.trim_min_judges, 3)
-        name, unit, extra = self._names(sid)
-        details = {
-            **extra, "aggregation": "trimmed_mean" if trimmed else "mean", "judge_count": len(values),
-            "judges": {j: {"total": t.total, "revision": t.revision} for j, t in sorted(judges.items())},
-        }
-        if trimmed:
-            ordered = sorted(values)
-            details["dropped"] = [ordered[0], ordered[-1]]
-        board.put(sid, (-score,), Row(sid, name, unit, score, details))

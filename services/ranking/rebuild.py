@@ -16,12 +16,12 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared import db
-from shared.consumer import apply_batch
-from shared.events import TOPIC_PARTITIONS, EventDecodeError, decode_event
 from services.ranking import store
 from services.ranking.handlers import HANDLERS, make_apply
 from services.ranking.settings import RankingSettings
+from shared import db
+from shared.consumer import apply_batch
+from shared.events import TOPIC_PARTITIONS, EventDecodeError, decode_event
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

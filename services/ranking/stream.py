@@ -9,9 +9,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.events import format_utc
 from services.ranking.board import Snapshot, render
 from services.ranking.index import RankingIndex
+from shared.events import format_utc
 
 log = logging.getLogger(__name__)
 MAX_ROWS_PER_UPDATE = 2000  # beyond this an update says `reset` and clients re-read their page

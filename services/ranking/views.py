@@ -6,12 +6,12 @@ import heapq
 from datetime import date
 from typing import Any
 
-from shared.events import format_utc
-from shared.http import ApiError
-from shared.service import Runtime
 from services.ranking.board import Board, Snapshot
 from services.ranking.domain import parse_board_id
 from services.ranking.index import RankingIndex
+from shared.events import format_utc
+from shared.http import ApiError
+from shared.service import Runtime
 
 View = Board | Snapshot
 

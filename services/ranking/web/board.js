@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const me = params.get("me") || (Contest.participant() || {}).participant_id || null;
-  let boards = [], boardId = null, offset = 0, query = "", source = null, refetchTimer = null;
+  let boards = [], units = {}, boardId = null, offset = 0, query = "", source = null, refetchTimer = null;
 
   function pathBoard() {
     const m = location.pathname.match(/^\/boards\/([^/]+)$/);
@@ -44,7 +44,7 @@
     return `<tr data-id="${esc(e.entrant_id)}"${mine ? ' class="rk-mine" aria-current="true"' : ""}>` +
       `<td class="rank">${e.rank}</td><td><span class="name">${esc(e.display_name)}</span>` +
       `<small class="rk-detail">${esc(e.entrant_id)} · ${esc(explain(e))}</small></td>` +
-      `<td>${esc(e.unit_id || "")}</td><td class="num">${Contest.fmtScore(e.score)}</td></tr>`;
+      `<td>${esc(units[e.unit_id] || e.unit_id || "")}</td><td class="num">${Contest.fmtScore(e.score)}</td></tr>`;
   }
   function fillPickers() {
     const groups = new Map();
@@ -120,7 +120,8 @@
 
   (async function init() {
     try {
-      boards = (await Contest.api("GET", "/api/boards", undefined, { token: null })).boards;
+      const listing = await Contest.api("GET", "/api/boards", undefined, { token: null });
+      boards = listing.boards; units = listing.units || {};
     } catch (err) { Contest.showError($("error"), err); return; }
     const wanted = pathBoard();
     select(wanted || (boards[0] && boards[0].board_id) || "quiz.individual.all", false);

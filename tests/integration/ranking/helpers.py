@@ -13,9 +13,9 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
-from shared import events as ev
 from services.ranking.app import create_app
 from services.ranking.settings import RankingSettings
+from shared import events as ev
 from tools.tansu import free_port
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -7,11 +7,18 @@ import asyncio
 
 import orjson
 
-from shared import events as ev
 from services.ranking.rebuild import rebuild
 from services.ranking.settings import RankingSettings
+from shared import events as ev
 from tests.integration.ranking.helpers import (
-    all_boards, answer, engaged, judged, new_id, published, send, serve,
+    all_boards,
+    answer,
+    engaged,
+    judged,
+    new_id,
+    published,
+    send,
+    serve,
 )
 from tests.support import read_topic, wait_for
 
@@ -50,7 +57,7 @@ def ranks(entries):
 
 
 async def test_scripted_stream_sse_freeze_and_rebuild(ns):
-    async with serve(ns) as (client, app):
+    async with serve(ns) as (client, _app):
         # an SSE client connected before the events
         lines: list[str] = []
 
@@ -122,12 +129,19 @@ async def test_scripted_stream_sse_freeze_and_rebuild(ns):
         assert (await client.post("/api/admin/boards/stage.entry.all/freeze")).status_code == 401
         assert (await client.post("/api/admin/boards/stage.entry.all/freeze", headers=admin)).status_code == 200
         await send(ns.bootstrap, ns.topic_prefix, [judged("stage", "initiative", "ini-2", "s1", 1, 99.0)])
-        live = lambda: client.get("/api/admin/boards/stage.entry.all/live", headers=admin)  # noqa: E731
+        live = lambda: client.get("/api/admin/boards/stage.entry.all/live", headers=admin)
         await wait_for(lambda: _total(live(), 2), what="event applied while frozen")
         public = (await client.get("/api/boards/stage.entry.all")).json()
         assert public["frozen"] and ranks(public["entries"]) == [(1, "ini-1", 80.0)]
         assert (await client.post("/api/admin/boards/stage.entry.all/unfreeze", headers=admin)).status_code == 200
         assert ranks((await client.get("/api/boards/stage.entry.all")).json()["entries"])[0][1] == "ini-2"
+        ref = "/api/admin/boards/references/week-2"
+        assert (await client.put(ref, json={"value": 120})).status_code == 401
+        assert (await client.put(ref, json={"value": 120}, headers=admin)).json()["final"] is True
+        assert (await client.put(ref, json={"value": "x"}, headers=admin)).status_code == 422
+        assert (await client.put("/api/admin/boards/references/nope", json={"value": 1},
+                                 headers=admin)).status_code == 404
+        assert (await client.delete(ref, headers=admin)).status_code == 200
         listener.cancel()
         live_state = await all_boards(client)
 

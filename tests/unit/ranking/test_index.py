@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.contest import parse_contest
 from services.ranking import domain as d
 from services.ranking.index import RankingIndex
+from shared.contest import parse_contest
 from tools.demo_contest import contest_dict
 
 NOW = datetime(2025, 1, 10, 3, 0, tzinfo=UTC)
