@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import base64
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from aiokafka import AIOKafkaProducer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import machine
 from services.engagement.app import create_app
 from services.engagement.settings import EngagementSettings
 from services.engagement.signing import sign
@@ -44,13 +44,6 @@ SECRET = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdef").decode()
 ADMIN = "bench-admin-token-0123456789abcdef"
 ACTIONS = ("like", "share", "comment", "like", "like")
 
-
-def machine() -> str:
-    import psutil
-
-    mem = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
-    cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} CPU ({cpu}), {mem} RAM, Python {platform.python_version()}, {platform.system()}"
 
 
 def make_batches(n_batches: int, size: int, n_contents: int) -> list[bytes]:

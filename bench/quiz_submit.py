@@ -19,13 +19,14 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.common import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -201,17 +202,6 @@ def _load(
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python {platform.python_version()}"
-
 
 def _loadavg() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -334,7 +324,7 @@ def main() -> None:
           "(incl. warm-up), "
           f"all published: {drained} (relay caught up {drain_s:.1f} s after the load stopped)")
     emit(f"- status codes: quiz {quiz['statuses']}, bare {bare['statuses']}")
-    emit(f"- machine: {_machine()}; server, PostgreSQL, broker and load client share it")
+    emit(f"- machine: {machine()}; server, PostgreSQL, broker and load client share it")
     emit(f"- load average before/after: {load_before} / {_loadavg()} (other work on the machine skews both)")
     emit(f"- total run: {time.monotonic() - t_start:.0f} s")
     text = "\n".join(out)

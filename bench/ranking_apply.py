@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -38,12 +37,11 @@ import psutil
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.outbox_consumer import machine
+from bench.common import infrastructure, machine
 from shared.events import ANSWER_SUBMITTED, all_topics
 from shared.kafka import create_topics
 from tools.demo_contest import contest_dict, write_contest
-from tools.pg import start_postgres
-from tools.tansu import free_port, start_broker
+from tools.tansu import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ranking_apply.md"
@@ -310,18 +308,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    tmp = ROOT / ".run" / "bench-ranking"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    pg = start_postgres(ROOT / ".run" / "bench-ranking-pg", free_port(), fast=True, fresh=True)
-    try:
-        broker = start_broker(log_file=tmp / "tansu.log")
-        try:
-            report = uvloop.run(run(args, broker.bootstrap, pg.dsn, tmp))
-        finally:
-            broker.stop()
-    finally:
-        pg.stop()
+    with infrastructure("ranking") as infra:
+        report = uvloop.run(run(args, infra.bootstrap, infra.dsn, infra.tmp))
     print()
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)

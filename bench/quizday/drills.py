@@ -23,7 +23,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bench.quizday.recorder import Recorder
 from bench.quizday.stack import SERVICES, Stack
 from shared.events import (
-    ANSWER_SUBMITTED, CONTENT_LIKED, ENGAGEMENT_INBOUND, INITIATIVE_PUBLISHED, JUDGE_SCORED, dlq_topic,
+    ANSWER_SUBMITTED,
+    CONTENT_LIKED,
+    ENGAGEMENT_INBOUND,
+    INITIATIVE_PUBLISHED,
+    JUDGE_SCORED,
+    dlq_topic,
 )
 
 EVENT_TOPICS = (ANSWER_SUBMITTED, CONTENT_LIKED, JUDGE_SCORED, INITIATIVE_PUBLISHED)

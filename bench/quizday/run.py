@@ -16,7 +16,8 @@ import httpx
 from bench.quizday import drills as drills_mod
 from bench.quizday import judges, platforms, setup
 from bench.quizday.client import Client
-from bench.quizday.participants import World as Journeys, journey, make_profiles
+from bench.quizday.participants import World as Journeys
+from bench.quizday.participants import journey, make_profiles
 from bench.quizday.recorder import Recorder, percentile
 from bench.quizday.stack import SERVICES, Stack
 from shared.contest import load_contest
