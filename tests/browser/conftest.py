@@ -1,7 +1,8 @@
 """Browser journeys: Debian's Chromium (Playwright, sync API) against the system as `make run` starts it.
 
-One stack (tools.run behind nginx, via tests/e2e/stack.py) and one Chromium per session, started only
-when a journey asks for them. Every page a journey opens is watched: a console error or an uncaught
+One stack (tools.run behind nginx, via tests/e2e/stack.py) and one Chromium for this folder (package
+scope: started when a journey first asks, stopped when the folder's tests are done, so the rest of
+`make test` does not run beside them). Every page a journey opens is watched: a console error or an uncaught
 page error fails the test unless the test said it expects that exact failed response (e.g. the 409 of
 a refused attempt). `Journey.shot()` saves a full-page screenshot under test-artifacts/browser/<test>/
 and checks that every form field on the page has a label.
@@ -9,9 +10,11 @@ and checks that every form field on the page has a label.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,21 +56,27 @@ UNLABELLED_FIELDS_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+@pytest.fixture(scope="package")
+def live_stack() -> Iterator[RunningStack]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's Chromium is not installed ({CHROMIUM}); `apt-get install chromium`")
-    stack = start_stack(tmp_path_factory.mktemp("browser-run"))
+    # Not tmp_path_factory: a concurrent pytest session prunes old basetemp folders, and a run folder
+    # deleted under the embedded PostgreSQL leaves that server running after the stack stops.
+    run_dir = Path(tempfile.mkdtemp(prefix="browser-run-"))
+    stack = start_stack(run_dir)
     try:
         if f":{stack.public_port}/" not in stack.entry:
             pytest.fail("make run did not put the services behind nginx (one origin); the journeys need it:\n"
                         + "\n".join(stack.output[-30:]))
         yield stack
     finally:
-        stack.stop()
+        code = stack.stop()
+        if code != 0:
+            print(f"make run exited with {code}:\n" + "\n".join(stack.output[-30:]))
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's Chromium is not installed ({CHROMIUM}); `apt-get install chromium`")
@@ -129,7 +138,7 @@ def fresh_phone() -> str:
     return "098" + f"{secrets.randbelow(10_000_000):07d}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api(live_stack: RunningStack) -> Iterator[Api]:
     client = Api(live_stack)
     yield client
@@ -224,10 +233,8 @@ def journey(chromium: Any, live_stack: RunningStack, request: pytest.FixtureRequ
     if failed:
         for n, context in enumerate(j.contexts):
             for m, page in enumerate(context.pages):
-                try:
+                with contextlib.suppress(Exception):  # best effort on a failing test
                     page.screenshot(path=str(j.folder / f"zz-failure-{n}-{m}.png"), full_page=True)
-                except Exception:  # noqa: BLE001 - best effort on a failing test
-                    pass
     problems = j.problems()
     j.close()
     if problems:

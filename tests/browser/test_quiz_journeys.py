@@ -125,6 +125,9 @@ def tab_to(page, condition: str, what: str, limit: int = 60) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(f"(() => {{ const el = document.activeElement; return !!(el && ({condition})); }})()"):
+            outline = page.evaluate("(() => { const s = getComputedStyle(document.activeElement);"
+                                    " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0; })()")
+            assert outline, f"{what} has no visible focus outline on {page.url}"
             return
     raise AssertionError(f"{what} cannot be reached with the Tab key on {page.url}")
 
