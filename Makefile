@@ -31,7 +31,7 @@ system-deps:
 run: install
 	$(PY) -m tools.run
 
-test: install system-deps
+test: install system-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
@@ -49,6 +49,9 @@ quizday: install
 
 audit: install
 	$(PY) -m tests.audit
+
+lint: install
+	$(PY) -m ruff check shared services tools bench tests
 
 clean:
 	rm -rf .run test-artifacts bench/results

@@ -128,7 +128,7 @@ async def run(args: argparse.Namespace, dsn: str, bootstrap: str, workdir: Path)
     await producer.start()
     try:
         started = time.perf_counter()
-        futures = [await producer.send(prefix + "raw.content-liked", value=p, key=k) for p, k in zip(payloads, keys)]
+        futures = [await producer.send(prefix + "raw.content-liked", value=p, key=k) for p, k in zip(payloads, keys, strict=True)]
         await asyncio.gather(*futures)
         raw = time.perf_counter() - started
     finally:

@@ -122,7 +122,7 @@ async def relay_running(dsn: str, schema: str, bootstrap: str) -> OutboxRelay:
     relay = OutboxRelay(dsn=dsn, schema=schema, bootstrap_servers=bootstrap, metrics=ServiceMetrics("bench"),
                         batch_size=500, poll_seconds=1.0)  # the ServiceSettings defaults
     await relay.start()
-    while not relay.is_leader:
+    while not relay.is_leader:  # noqa: ASYNC110 - polling a flag another task sets
         await asyncio.sleep(0.005)
     return relay
 

@@ -309,8 +309,9 @@ def main() -> None:
     out: list[str] = []
     emit = out.append
     emit("")
+    fsync = "without fsync" if args.fast_pg else "with fsync"
     emit(f"## Quiz submissions vs bare FastAPI + one asyncpg INSERT ({args.concurrency} connections, "
-          f"{args.duration:g} s each in {args.slices} alternating slices, PostgreSQL {'without fsync' if args.fast_pg else 'with fsync'})")
+         f"{args.duration:g} s each in {args.slices} alternating slices, PostgreSQL {fsync})")
     emit("")
     emit("| target | requests | non-2xx | req/s | p50 ms | p95 ms | p99 ms |")
     emit("|---|---:|---:|---:|---:|---:|---:|")

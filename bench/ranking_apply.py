@@ -156,7 +156,7 @@ async def freshness(client: httpx.AsyncClient, bootstrap: str, start_i: int, rat
             await producer.send(PREFIX + ANSWER_SUBMITTED, value=v, key=k)
         await producer.flush()
         deadline = time.perf_counter() + 15
-        while len(lags) < count and time.perf_counter() < deadline:
+        while len(lags) < count and time.perf_counter() < deadline:  # noqa: ASYNC110 - bounded poll
             await asyncio.sleep(0.1)
     finally:
         await producer.stop()

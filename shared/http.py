@@ -36,12 +36,21 @@ _STATUS_CODES = {
     429: ("rate_limited", "Quá nhiều yêu cầu, vui lòng thử lại sau."),
     503: ("unavailable", "Dịch vụ tạm thời gián đoạn, vui lòng thử lại sau giây lát."),
 }
+# Input that passed validation but that PostgreSQL cannot store (a NUL character, a number beyond
+# bigint): the client's fault, so 422 — checked before UNAVAILABLE, the client-side DataError is an
+# InterfaceError.
+UNSTORABLE_INPUT = (
+    asyncpg.exceptions.DataError,
+    asyncpg.exceptions._base.DataError,
+    OverflowError,
+)
 UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InternalClientError,  # e.g. a pooled connection closed under a running query
     ConnectionError,
     TimeoutError,
     OSError,
@@ -101,6 +110,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, UNSTORABLE_INPUT):
+            log.info("%s %s: unstorable input: %r", request.method, request.url.path, exc)
+            return error_response(
+                422, "invalid_input", "Dữ liệu chứa ký tự hoặc giá trị không được hỗ trợ (ví dụ ký tự NUL, số quá lớn)."
+            )
         if isinstance(exc, UNAVAILABLE):
             log.warning("%s %s: dependency unavailable: %r", request.method, request.url.path, exc)
             code, message = _STATUS_CODES[503]

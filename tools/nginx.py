@@ -262,7 +262,7 @@ def start_nginx(
     _prepare(run_dir)
     config = run_dir / "nginx.conf"
     config.write_text(render_dev_config(ports, listen_port, run_dir), encoding="utf-8")
-    log = open(run_dir / "nginx-stderr.log", "ab")  # noqa: SIM115 - owned by the child process
+    log = open(run_dir / "nginx-stderr.log", "ab")
     process = subprocess.Popen(
         [binary, "-p", str(run_dir), "-e", str(run_dir / "nginx-error.log"), "-c", str(config)],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL,

@@ -48,7 +48,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
 
     def stop(self) -> None:
-        for name, proc in self.processes.items():
+        for proc in self.processes.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name, proc in self.processes.items():
@@ -123,7 +123,7 @@ def _start_service(stack: Stack, name: str) -> None:
     # Written so a fault drill can see exactly how each service was started.
     (stack.run_dir / "env").mkdir(exist_ok=True)
     (stack.run_dir / "env" / f"{name}.json").write_text(json.dumps(own, indent=1))
-    log = open(stack.run_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+    log = open(stack.run_dir / "logs" / f"{name}.log", "ab")
     stack.processes[name] = subprocess.Popen(
         [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env={**os.environ, **own},
         stdout=log, stderr=subprocess.STDOUT,

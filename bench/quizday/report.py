@@ -116,7 +116,7 @@ def _plots(outcome: Any, out: Path) -> list[str]:
         fig, ax = plt.subplots(figsize=(11, 4))
         for kind in ("requests", "submitted", "errors", "connection_errors"):
             ax.plot(secs, [rec.timeline[s][kind] for s in secs], label=kind, linewidth=0.9)
-        for t, label in rec.events:
+        for t, _label in rec.events:
             ax.axvline(t, color="grey", alpha=0.3, linewidth=0.7)
         ax.set_xlabel("seconds since start")
         ax.set_ylabel("per second")

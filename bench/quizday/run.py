@@ -162,7 +162,7 @@ async def _sample_resources(stack: Stack, rec: Recorder, stop: asyncio.Event) ->
         try:
             sample = await asyncio.to_thread(stack.sample)
             rec.resources.append({"t": rec.now(), **sample})
-        except Exception:  # noqa: BLE001 - a process may vanish mid-sample (a kill drill)
+        except Exception:
             pass
         try:
             await asyncio.wait_for(stop.wait(), 2.0)

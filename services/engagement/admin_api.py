@@ -152,11 +152,14 @@ async def quarantine(rt: AdminDep, status: Literal["held", "released", "rejected
         return await store.list_quarantine(conn, status, limit)
 
 
+QuarantineId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a bigserial
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content_id: Ref | None = None
-    ids: Annotated[list[int], Field(min_length=1, max_length=10_000)] | None = None
+    ids: Annotated[list[QuarantineId], Field(min_length=1, max_length=10_000)] | None = None
 
     @model_validator(mode="after")
     def _some(self) -> DecisionIn:

@@ -147,6 +147,7 @@ OK, HELD, REJECTED = "ok", "held", "rejected"
 class LikeState:
     liked: bool
     changed_at: datetime | None
+    changed_src: str = ""  # source_event_id of the change: breaks ties of equal times as ranking does
 
 
 @dataclass
@@ -194,15 +195,19 @@ def _apply_action(state: State, ev: Resolved, rules: EngagementRules, contest: C
     if it.action in ("like", "unlike"):
         key = (it.platform, it.actor, ev.content_id)
         current = state.likes.get(key)
-        if current and current.changed_at and it.occurred_at < current.changed_at:
+        # The latest by (occurred_at, source_event_id) wins — the same total order ranking merges by,
+        # so both agree on the net state whatever order equal-time like/unlike pairs arrive in.
+        if current and current.changed_at and (it.occurred_at, it.source_event_id) < (
+            current.changed_at, current.changed_src
+        ):
             return Outcome(ev, "noop", "stale")
         want = it.action == "like"
-        if current is not None and current.liked == want:
-            return Outcome(ev, "noop", "unchanged")
-        state.likes[key] = LikeState(want, it.occurred_at)
+        # Newer than what we know: it becomes the latest even when it changes nothing, so an older
+        # action arriving later stays stale.
+        state.likes[key] = LikeState(want, it.occurred_at, it.source_event_id)
         state.dirty_likes.add(key)
-        if current is None and not want:
-            return Outcome(ev, "noop", "unchanged")  # an unlike of nothing: remember its time only
+        if (current.liked if current else False) == want:
+            return Outcome(ev, "noop", "unchanged")  # incl. an unlike of nothing
         return Outcome(ev, "effective")
     if it.action == "view" and not rules.count_views:
         return Outcome(ev, "noop", "views_not_counted")

@@ -72,7 +72,9 @@ def register(rt: Runtime) -> None:
             )
             rt.metrics.dlq_messages.labels(ENGAGEMENT_INBOUND).inc()
 
-    pool = lambda: rt.pool
+    def pool() -> asyncpg.Pool:
+        return rt.pool
+
     register_consumer(rt.broker, rt.settings, pool, rt.metrics, topic=INITIATIVE_PUBLISHED, name="catalogue",
                       apply=apply_catalogue)
     register_consumer(rt.broker, rt.settings, pool, rt.metrics, topic=ENGAGEMENT_INBOUND, name="inbound",

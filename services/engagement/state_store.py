@@ -35,12 +35,14 @@ async def load_state(
     if like_keys:
         ks = list(like_keys)
         for r in await conn.fetch(
-            "SELECT l.platform, l.actor, l.content_id, l.liked, l.changed_at FROM likes l"
+            "SELECT l.platform, l.actor, l.content_id, l.liked, l.changed_at, l.changed_src FROM likes l"
             " JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(p, a, c)"
             " ON l.platform = k.p AND l.actor = k.a AND l.content_id = k.c",
             [k[0] for k in ks], [k[1] for k in ks], [k[2] for k in ks],
         ):
-            state.likes[(r["platform"], r["actor"], r["content_id"])] = LikeState(r["liked"], r["changed_at"])
+            state.likes[(r["platform"], r["actor"], r["content_id"])] = LikeState(
+                r["liked"], r["changed_at"], r["changed_src"]
+            )
     count_keys = {(e.item.platform, e.item.actor, e.content_id, e.item.action)
                   for e in events if e.item.action not in ("like", "unlike")}
     if count_keys:
@@ -88,12 +90,12 @@ async def save_state(conn: asyncpg.Connection, state: State) -> None:
     if state.dirty_likes:
         ks = list(state.dirty_likes)
         await conn.execute(
-            "INSERT INTO likes (platform, actor, content_id, liked, changed_at)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[])"
+            "INSERT INTO likes (platform, actor, content_id, liked, changed_at, changed_src)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::text[])"
             " ON CONFLICT (platform, actor, content_id) DO UPDATE SET liked = EXCLUDED.liked,"
-            " changed_at = EXCLUDED.changed_at",
-            [k[0] for k in ks], [k[1] for k in ks], [k[2] for k in ks],
-            [state.likes[k].liked for k in ks], [state.likes[k].changed_at for k in ks],
+            " changed_at = EXCLUDED.changed_at, changed_src = EXCLUDED.changed_src",
+            [k[0] for k in ks], [k[1] for k in ks], [k[2] for k in ks], [state.likes[k].liked for k in ks],
+            [state.likes[k].changed_at for k in ks], [state.likes[k].changed_src for k in ks],
         )
     if state.dirty_counts:
         ks = list(state.dirty_counts)

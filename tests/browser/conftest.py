@@ -14,7 +14,6 @@ import contextlib
 import re
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.stack import RunningStack, start_stack
+from tests.e2e.stack import RunningStack, run_dir, start_stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,20 +59,17 @@ UNLABELLED_FIELDS_JS = """() => {
 def live_stack() -> Iterator[RunningStack]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's Chromium is not installed ({CHROMIUM}); `apt-get install chromium`")
-    # Not tmp_path_factory: a concurrent pytest session prunes old basetemp folders, and a run folder
-    # deleted under the embedded PostgreSQL leaves that server running after the stack stops.
-    run_dir = Path(tempfile.mkdtemp(prefix="browser-run-"))
-    stack = start_stack(run_dir)
-    try:
-        if f":{stack.public_port}/" not in stack.entry:
-            pytest.fail("make run did not put the services behind nginx (one origin); the journeys need it:\n"
-                        + "\n".join(stack.output[-30:]))
-        yield stack
-    finally:
-        code = stack.stop()
-        if code != 0:
-            print(f"make run exited with {code}:\n" + "\n".join(stack.output[-30:]))
-        shutil.rmtree(run_dir, ignore_errors=True)
+    with run_dir("browser-run-") as path:
+        stack = start_stack(path)
+        try:
+            if f":{stack.public_port}/" not in stack.entry:
+                pytest.fail("make run did not put the services behind nginx (one origin); the journeys need it:\n"
+                            + "\n".join(stack.output[-30:]))
+            yield stack
+        finally:
+            code = stack.stop()
+            if code != 0:
+                print(f"make run exited with {code}:\n" + "\n".join(stack.output[-30:]))
 
 
 @pytest.fixture(scope="package")

@@ -18,7 +18,6 @@ from bench.quizday import report
 from bench.quizday.run import Params, run
 from bench.quizday.stack import start
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -69,7 +68,9 @@ def test_the_checker_catches_a_tampered_source_of_truth(stack):
     from tests.audit import audit
 
     async def scenario() -> None:
-        body = httpx.get(f"{stack.url('ranking')}/api/boards/quiz.individual.all", params={"limit": 1}).json()
+        async with httpx.AsyncClient() as http:
+            board = await http.get(f"{stack.url('ranking')}/api/boards/quiz.individual.all", params={"limit": 1})
+        body = board.json()
         assert body["entries"], "the quiz day left no entries"
         top = body["entries"][-1]
         attempt_id = top["details"]["attempt_id"]

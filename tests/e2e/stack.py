@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +43,20 @@ class RunningStack:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+
+@contextmanager
+def run_dir(prefix: str = "run-") -> Iterator[Path]:
+    """A fresh RUN_DIR under the repo's .run/, removed afterwards.
+
+    Not pytest's tmp_path: a concurrent pytest session prunes old basetemp folders, and a run folder
+    deleted under the embedded PostgreSQL leaves that server running after the stack stops."""
+    (ROOT / ".run").mkdir(exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=ROOT / ".run"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def start_stack(run_dir: Path, *, timeout: float = 120, extra_env: dict[str, str] | None = None) -> RunningStack:

@@ -7,16 +7,17 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.stack import start_stack
+from tests.e2e.stack import run_dir, start_stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    started = time.monotonic()
-    running = start_stack(tmp_path_factory.mktemp("run"))
-    running.startup_seconds = time.monotonic() - started
-    yield running
-    running.stop()
+def stack():
+    with run_dir() as path:
+        started = time.monotonic()
+        running = start_stack(path)
+        running.startup_seconds = time.monotonic() - started
+        yield running
+        running.stop()
 
 
 def test_all_services_ready_within_60s(stack):
@@ -29,20 +30,20 @@ def test_all_services_ready_within_60s(stack):
 
 def test_output_names_every_service_and_the_entry(stack):
     text = "\n".join(stack.output)
-    for name, port in stack.ports.items():
+    for port in stack.ports.values():
         assert f"http://127.0.0.1:{port}" in text
     assert stack.entry.startswith("http://127.0.0.1:")
     assert httpx.get(stack.entry, timeout=5).status_code == 200
 
 
-def test_ctrl_c_stops_everything_and_a_second_run_works(tmp_path):
-    first = start_stack(tmp_path)
-    pids = [line for line in first.output]
-    assert first.stop() == 0, "\n".join(first.output[-20:])
-    assert any("Stopped." in line for line in first.output), pids
-    second = start_stack(tmp_path)  # same run dir: data kept, ports reused
-    try:
-        r = httpx.get(f"{second.url('quiz')}/readyz", timeout=5)
-        assert r.status_code == 200
-    finally:
-        assert second.stop() == 0
+def test_ctrl_c_stops_everything_and_a_second_run_works():
+    with run_dir() as path:
+        first = start_stack(path)
+        assert first.stop() == 0, "\n".join(first.output[-20:])
+        assert any("Stopped." in line for line in first.output), first.output[-20:]
+        second = start_stack(path)  # same run dir: data kept, ports reused
+        try:
+            r = httpx.get(f"{second.url('quiz')}/readyz", timeout=5)
+            assert r.status_code == 200
+        finally:
+            assert second.stop() == 0

@@ -19,7 +19,14 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from shared.contest import parse_contest
-from shared.events import ANSWER_SUBMITTED, CONTENT_LIKED, INITIATIVE_PUBLISHED, JUDGE_SCORED, EventDecodeError, decode_event
+from shared.events import (
+    ANSWER_SUBMITTED,
+    CONTENT_LIKED,
+    INITIATIVE_PUBLISHED,
+    JUDGE_SCORED,
+    EventDecodeError,
+    decode_event,
+)
 from tools.demo_contest import DATA, contest_dict
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

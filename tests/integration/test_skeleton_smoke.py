@@ -13,7 +13,6 @@ from shared.settings import ServiceSettings
 from tests.support import read_topic, running, wait_consumers_ready, wait_for
 
 
-
 def sample_payload(attempt: str) -> AnswerSubmitted:
     raw = (Path(__file__).resolve().parents[1] / "fixtures" / "quiz.answer-submitted.v1.example.json").read_bytes()
     event = decode_event(ANSWER_SUBMITTED, raw)

@@ -17,8 +17,15 @@ import pytest
 import tools.nginx as nginx_tool
 from tests.ops.promql import DEPLOY
 from tools.nginx import (
-    DEFAULT_PORTS, EXACT, PREFIXES, SERVICES, check_config, nginx_binary, render_dev_config,
-    render_production_config, start_nginx,
+    DEFAULT_PORTS,
+    EXACT,
+    PREFIXES,
+    SERVICES,
+    check_config,
+    nginx_binary,
+    render_dev_config,
+    render_production_config,
+    start_nginx,
 )
 from tools.tansu import free_port
 
@@ -75,7 +82,7 @@ class _Backend(BaseHTTPRequestHandler):
     service = "?"
     release: threading.Event
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path.endswith("/stream"):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -99,7 +106,7 @@ class _Backend(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_GET  # noqa: N815
+    do_POST = do_GET
 
     def log_message(self, *args) -> None:
         pass

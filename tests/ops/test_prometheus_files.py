@@ -11,8 +11,18 @@ import pytest
 import yaml
 
 from tests.ops.promql import (
-    DASHBOARDS, DEPLOY, GRAFANA_VARS, ROOT, RULE_FILES, SERVICES, all_exprs, dashboard_exprs,
-    known_metric_names, metric_names, panels, rules,
+    DASHBOARDS,
+    DEPLOY,
+    GRAFANA_VARS,
+    ROOT,
+    RULE_FILES,
+    SERVICES,
+    all_exprs,
+    dashboard_exprs,
+    known_metric_names,
+    metric_names,
+    panels,
+    rules,
 )
 from tools.nginx import DEFAULT_PORTS
 

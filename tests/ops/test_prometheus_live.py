@@ -108,7 +108,7 @@ def prometheus(tmp: Path, targets: dict[str, str]) -> Iterator[str]:
         "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]}
                            for job, target in targets.items()],
     }))
-    log = open(tmp / "prometheus.log", "wb")  # noqa: SIM115
+    log = open(tmp / "prometheus.log", "wb")
     proc = subprocess.Popen(
         [PROMETHEUS, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}",
          f"--storage.tsdb.path={tmp / 'tsdb'}", "--log.level=warn"],

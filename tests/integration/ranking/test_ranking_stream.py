@@ -129,7 +129,9 @@ async def test_scripted_stream_sse_freeze_and_rebuild(ns):
         assert (await client.post("/api/admin/boards/stage.entry.all/freeze")).status_code == 401
         assert (await client.post("/api/admin/boards/stage.entry.all/freeze", headers=admin)).status_code == 200
         await send(ns.bootstrap, ns.topic_prefix, [judged("stage", "initiative", "ini-2", "s1", 1, 99.0)])
-        live = lambda: client.get("/api/admin/boards/stage.entry.all/live", headers=admin)
+        def live():
+            return client.get("/api/admin/boards/stage.entry.all/live", headers=admin)
+
         await wait_for(lambda: _total(live(), 2), what="event applied while frozen")
         public = (await client.get("/api/boards/stage.entry.all")).json()
         assert public["frozen"] and ranks(public["entries"]) == [(1, "ini-1", 80.0)]

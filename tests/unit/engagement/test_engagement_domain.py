@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.engagement.domain import (
     BAD_ACTION,
@@ -169,3 +171,30 @@ def test_settings_refuse_dev_key_in_prod():
     with pytest.raises(ValueError, match="ACTOR_HASH_KEY"):
         EngagementSettings(environment="prod", CONTEST_ADMIN_TOKEN="x" * 30, participant_public_key="-----BEGIN PUBLIC KEY-----x",
                            kafka_enable_idempotence=True, contest_file="x.yaml")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["like", "unlike"]), st.integers(0, 3), st.text("abc", min_size=1,
+                                                                                              max_size=3)),
+                min_size=1, max_size=8, unique_by=lambda t: t[2]),
+       st.randoms(use_true_random=False))
+def test_net_like_state_agrees_with_ranking_merge_in_any_arrival_order(actions, rnd):
+    """Equal times included: engagement and ranking order like/unlike by (occurred_at, source_event_id),
+    so whatever order the events arrive in, the likes engagement counts equal what ranking nets."""
+    from services.ranking.domain import engagement_action, merge_engagement
+
+    events = [Resolved(Item(i, "fb", "ini-1", "h:a", action, NOW + timedelta(seconds=sec), src), "ini-1")
+              for i, (action, sec, src) in enumerate(actions)]
+    rnd.shuffle(events)
+    state = State()
+    outcomes = decide(state, events, contest())
+    merged = None
+    for o in outcomes:
+        if o.kind == "effective":
+            it = o.event.item
+            merged = merge_engagement(merged, engagement_action(
+                "ini-1", it.platform, it.actor, it.action, it.occurred_at, it.source_event_id))
+    engagement_likes = stat_deltas(outcomes).get("ini-1", {"likes": 0})["likes"]
+    ranking_likes = int(merged.liked) if merged else 0
+    assert engagement_likes == ranking_likes
+    last = max(events, key=lambda e: (e.item.occurred_at, e.item.source_event_id)).item
+    assert engagement_likes == int(last.action == "like")
