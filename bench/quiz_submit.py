@@ -26,10 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (the client and bare-app subprocesses)
+
 from bench.common import machine
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 from fastapi import FastAPI, Request  # module level: the bare app's annotations must resolve
