@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -127,24 +128,23 @@ async def set_finalists(body: FinalistsIn, _: OrganizerDep, runtime: RuntimeDep)
     return await _stage_view(runtime)
 
 
-@router.post("/api/stage/finalists/{initiative_id}/open")
-async def open_scoring(initiative_id: str, _: OrganizerDep, runtime: RuntimeDep) -> dict:
+async def _set_scoring(runtime: RuntimeDep, initiative_id: str, change: Callable[..., Awaitable[None]]) -> dict:
     async with runtime.pool.acquire() as conn, conn.transaction():
         await store_stage.lock_stage(conn)
         if await store_stage.is_open(conn, initiative_id) is None:
             raise ApiError(404, "not_finalist", "Sáng kiến này không có trong danh sách chung kết.")
-        await store_stage.open_scoring(conn, initiative_id)
+        await change(conn, initiative_id)
     return await _stage_view(runtime)
+
+
+@router.post("/api/stage/finalists/{initiative_id}/open")
+async def open_scoring(initiative_id: str, _: OrganizerDep, runtime: RuntimeDep) -> dict:
+    return await _set_scoring(runtime, initiative_id, store_stage.open_scoring)
 
 
 @router.post("/api/stage/finalists/{initiative_id}/close")
 async def close_scoring(initiative_id: str, _: OrganizerDep, runtime: RuntimeDep) -> dict:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        await store_stage.lock_stage(conn)
-        if await store_stage.is_open(conn, initiative_id) is None:
-            raise ApiError(404, "not_finalist", "Sáng kiến này không có trong danh sách chung kết.")
-        await store_stage.close_scoring(conn, initiative_id)
-    return await _stage_view(runtime)
+    return await _set_scoring(runtime, initiative_id, store_stage.close_scoring)
 
 
 @router.post("/api/stage/scores", status_code=201)

@@ -8,29 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from bench.quizday import report
 from bench.quizday.run import Params, run
 from bench.quizday.stack import start
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.stack import run_dir
 
 
 @pytest.fixture(scope="module")
 def stack():
     # Under the repo's .run/ (not /tmp/pytest-of-root, which is 0700): embedded PostgreSQL runs as its
     # own user and must traverse every parent folder of its data dir.
-    run_dir = ROOT / ".run" / f"quizday-test-{os.getpid()}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    running = start(run_dir)
-    yield running
-    running.stop()
-    shutil.rmtree(run_dir, ignore_errors=True)
+    with run_dir("quizday-test-") as path:
+        running = start(path)
+        yield running
+        running.stop()
 
 
 @pytest.mark.timeout(300)

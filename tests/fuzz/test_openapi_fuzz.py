@@ -10,8 +10,6 @@ FUZZ_CONFORMANCE=1 also checks responses against the declared schemas (reported,
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,20 +18,18 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
 from bench.quizday.stack import SERVICES, start
+from tests.e2e.stack import run_dir
 
-ROOT = Path(__file__).resolve().parents[2]
 CASES = int(os.environ.get("FUZZ_CASES", "25"))
 SKIP_SUFFIXES = ("/stream",)  # Server-Sent Events never end
 
 
 @pytest.fixture(scope="module")
 def stack():
-    run_dir = ROOT / ".run" / f"fuzz-{os.getpid()}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    running = start(run_dir)
-    yield running
-    running.stop()
-    shutil.rmtree(run_dir, ignore_errors=True)
+    with run_dir("fuzz-") as path:
+        running = start(path)
+        yield running
+        running.stop()
 
 
 @pytest.fixture(scope="module")
