@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from shared import db
-from shared.events import CloudEvent, Payload, encode_event, event_key, new_event
+from shared.events import CloudEvent, Payload, dlq_topic, encode_event, event_key, new_event
 from shared.kafka import make_producer
 from shared.metrics import ServiceMetrics
 
@@ -57,6 +57,19 @@ class Outbox:
                 [r.event.id for r in rows],
             )
         return [r.event for r in rows]
+
+    async def add_dead_letters(
+        self, conn: asyncpg.Connection, topic: str, letters: Sequence[tuple[bytes, bytes, dict[str, str]]]
+    ) -> None:
+        """Queue (key, original bytes, headers) for `<topic>.dlq` in the caller's transaction, so a
+        message recorded as processed can't lose its dead letter to a crash or a broker outage."""
+        if letters:
+            await conn.execute(
+                "INSERT INTO outbox (topic, key, payload, event_id, headers)"
+                " SELECT $1, k, p, '', h FROM unnest($2::text[], $3::bytea[], $4::jsonb[]) AS u(k, p, h)",
+                self.topic_prefix + dlq_topic(topic), [k.decode() for k, _, _ in letters],
+                [p for _, p, _ in letters], [h for _, _, h in letters],
+            )
 
     def row(self, topic: str, data: Payload, *, time: datetime | None = None) -> OutboxRow:
         """The outbox row for `data`, for callers that fold the insert into a statement of their own
@@ -167,7 +180,7 @@ class OutboxRelay:
 
     async def _publish_batch(self, conn: asyncpg.Connection, producer: Any) -> int:
         rows = await conn.fetch(
-            "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, topic, key, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
             self.batch_size,
         )
         if not rows:
@@ -175,7 +188,7 @@ class OutboxRelay:
         futures = [
             await producer.send(
                 r["topic"], value=r["payload"], key=r["key"].encode(),
-                headers=[("content-type", b"application/cloudevents+json")],
+                headers=_headers(r["headers"]),
             )
             for r in rows
         ]
@@ -199,6 +212,14 @@ class OutboxRelay:
             "DELETE FROM outbox WHERE published_at < clock_timestamp() - make_interval(secs => $1)",
             self.retention_seconds,
         )
+
+
+CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
+
+
+def _headers(extra: dict[str, str] | None) -> list[tuple[str, bytes]]:
+    # db connections decode jsonb to dicts (shared.db)
+    return [CONTENT_TYPE, *((k, str(v).encode()) for k, v in (extra or {}).items())]
 
 
 async def pending_count(conn: asyncpg.Connection) -> int:

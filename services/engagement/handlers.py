@@ -12,7 +12,7 @@ from services.engagement.api import hash_key
 from services.engagement.domain import UNKNOWN_PLATFORM, Item, PlatformConfig, Rejection, parse_item
 from services.engagement.ingest import BatchResult, count_metrics, ingest_items, resolve_pending
 from shared.consumer import register_consumer
-from shared.events import ENGAGEMENT_INBOUND, INITIATIVE_PUBLISHED, CloudEvent, dlq_topic, encode_event
+from shared.events import ENGAGEMENT_INBOUND, INITIATIVE_PUBLISHED, CloudEvent, encode_event
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,21 +56,22 @@ def register(rt: Runtime) -> None:
             rejected.extend(limited)
         result = await ingest_items(conn, rt, items) if items else BatchResult()
         result.rejected.extend(rejected)
-        return {"result": result, "events": events}
+        # semantically invalid messages go to the DLQ with the reason, in this same transaction
+        source = rt.settings.topic(ENGAGEMENT_INBOUND)
+        await rt.outbox.add_dead_letters(conn, ENGAGEMENT_INBOUND, [
+            (str(events[r.index].data.content_ref).encode(), encode_event(events[r.index]),
+             {"dlq-error": f"{r.code}: {r.message}", "dlq-source-topic": source})
+            for r in result.rejected
+        ])
+        return {"result": result}
 
-    async def after_inbound(fresh: list[CloudEvent[Any]], out: dict[str, Any] | None) -> None:
+    def after_inbound(fresh: list[CloudEvent[Any]], out: dict[str, Any] | None) -> None:
         if not out:
             return
         result: BatchResult = out["result"]
         count_metrics(rt, result)
-        for r in result.rejected:  # semantically invalid messages: to the DLQ with the reason
-            event = out["events"][r.index]
-            await rt.broker.publish(
-                encode_event(event), rt.settings.topic(dlq_topic(ENGAGEMENT_INBOUND)),
-                key=str(event.data.content_ref).encode(),
-                headers={"dlq-error": f"{r.code}: {r.message}", "dlq-source-topic": rt.settings.topic(ENGAGEMENT_INBOUND)},
-            )
-            rt.metrics.dlq_messages.labels(ENGAGEMENT_INBOUND).inc()
+        if result.rejected:
+            rt.metrics.dlq_messages.labels(ENGAGEMENT_INBOUND).inc(len(result.rejected))
 
     def pool() -> asyncpg.Pool:
         return rt.pool

@@ -11,7 +11,7 @@ import asyncpg
 from shared import db
 
 ROOT = Path(__file__).resolve().parents[3]
-ALL = ["shared/0001_outbox_and_dedupe.sql", "svc/001_first.sql", "svc/002_second.sql"]
+ALL = ["shared/0001_outbox_and_dedupe.sql", "shared/0002_outbox_headers.sql", "svc/001_first.sql", "svc/002_second.sql"]
 
 # Deliberately NOT idempotent: a second application would fail (CREATE TABLE) or double the rows.
 FIRST = """
@@ -98,7 +98,7 @@ async def test_concurrent_migrators_on_a_fresh_schema(ns, tmp_path):
         assert sorted(applied) == ALL
         assert sum(1 for r in results if r) == 1  # one migrator did everything, the others found it done
         names, rows = await state(ns.database_url, schema)
-        assert len(names) == 3 and rows == [1, 2]
+        assert len(names) == len(ALL) and rows == [1, 2]
     finally:
         await db.drop_schema(ns.database_url, schema)
 
@@ -118,8 +118,8 @@ async def test_concurrent_migrators_on_a_fresh_schema(ns, tmp_path):
         ]
         outs = [await asyncio.wait_for(p.communicate(), 60) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], [o[1].decode()[-2000:] for o in outs]
-        assert sorted(int(o[0]) for o in outs) == [0, 3]
+        assert sorted(int(o[0]) for o in outs) == [0, len(ALL)]
         names, rows = await state(ns.database_url, schema)
-        assert len(names) == 3 and rows == [1, 2]
+        assert len(names) == len(ALL) and rows == [1, 2]
     finally:
         await db.drop_schema(ns.database_url, schema)

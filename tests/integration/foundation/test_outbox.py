@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 import shared.outbox
 from shared.consumer import register_consumer
-from shared.events import ANSWER_SUBMITTED
+from shared.events import ANSWER_SUBMITTED, dlq_topic
 from shared.service import ServiceSpec, build_app
 from shared.settings import ServiceSettings
 from tests.integration.foundation.helpers import answer, metric, outbox_env, write_migration
@@ -131,6 +131,30 @@ async def test_rolled_back_transaction_publishes_nothing(ns):
             assert orjson.loads(first.value)["id"] == marker.id
             await wait_for(env.drained, what="marker marked published")
             assert await env.pool.fetchval("SELECT count(*) FROM outbox") == 1
+        finally:
+            await relay.stop()
+
+
+async def test_dead_letters_queued_in_a_transaction_carry_their_headers(ns):
+    async with outbox_env(ns, "obdl") as env:
+        relay = env.relay()
+        await relay.start()
+        try:
+            async with env.pool.acquire() as conn, conn.transaction():
+                await env.outbox.add_dead_letters(conn, ANSWER_SUBMITTED, [
+                    (b"k1", b"original bytes", {"dlq-error": "sai định dạng", "dlq-source-topic": "t"}),
+                ])
+            with pytest.raises(RuntimeError):  # rolled back: its dead letter must not appear
+                async with env.pool.acquire() as conn, conn.transaction():
+                    await env.outbox.add_dead_letters(conn, ANSWER_SUBMITTED, [(b"k1", b"rolled back", {})])
+                    raise RuntimeError
+            async with env.pool.acquire() as conn, conn.transaction():
+                await env.outbox.add_dead_letters(conn, ANSWER_SUBMITTED, [(b"k1", b"marker", {})])
+            records = await read_topic(ns.bootstrap, ns.topic(dlq_topic(ANSWER_SUBMITTED)), count=2)
+            assert [r.value for r in records] == [b"original bytes", b"marker"]
+            headers = dict(records[0].headers)
+            assert headers["dlq-error"].decode() == "sai định dạng" and records[0].key == b"k1"
+            assert headers["content-type"] == b"application/cloudevents+json"
         finally:
             await relay.stop()
 
