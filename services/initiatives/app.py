@@ -6,13 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from starlette.staticfiles import StaticFiles
 
 from services.initiatives import api_initiatives, api_judging, api_staff, api_stage, handlers
 from services.initiatives.domain import Rejected
 from services.initiatives.settings import InitiativesSettings
 from services.initiatives.telemetry import InitiativesMetrics
 from shared.http import error_response
+from shared.pages import Pages
 from shared.service import Runtime, ServiceSpec, build_app
 
 HERE = Path(__file__).parent
@@ -51,5 +51,5 @@ def create_app(settings: InitiativesSettings | None = None) -> FastAPI:
         return RedirectResponse("/initiatives/", status_code=308)
 
     # Pages: `/initiatives/` serves the gallery's index.html (html=True).
-    app.mount("/initiatives", StaticFiles(directory=HERE / "web" / "pages", html=True), name="pages")
+    app.mount("/initiatives", Pages(directory=HERE / "web" / "pages", html=True), name="pages")
     return app

@@ -1,11 +1,13 @@
-"""The participant and organizer pages (Vietnamese, mobile first), served as static HTML."""
+"""The participant and organizer pages (Vietnamese, mobile first), served as static HTML with the site's shared header."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
+
+from shared.pages import page
 
 WEB = Path(__file__).parent / "web"
 router = APIRouter(include_in_schema=False)
@@ -18,11 +20,10 @@ PAGES = {
 
 
 def _page(name: str):
-    async def page() -> FileResponse:
-        return FileResponse(WEB / name, media_type="text/html; charset=utf-8",
-                            headers={"Cache-Control": "no-cache"})
+    async def serve() -> HTMLResponse:
+        return page(WEB / name)
 
-    return page
+    return serve
 
 
 for path, file in PAGES.items():

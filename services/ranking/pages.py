@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from shared.pages import page
 
 WEB = Path(__file__).parent / "web"
 router = APIRouter(include_in_schema=False)
@@ -17,15 +19,15 @@ async def boards_redirect() -> RedirectResponse:
 
 
 @router.get("/boards/")
-async def boards_page() -> FileResponse:
-    return FileResponse(WEB / "board.html", media_type="text/html; charset=utf-8")
+async def boards_page() -> HTMLResponse:
+    return page(WEB / "board.html")
 
 
 @router.get("/boards/{board_id}")
-async def board_page(board_id: str) -> FileResponse:
-    return FileResponse(WEB / "board.html", media_type="text/html; charset=utf-8")
+async def board_page(board_id: str) -> HTMLResponse:
+    return page(WEB / "board.html")
 
 
 @router.get("/boards/{board_id}/screen")
-async def screen_page(board_id: str) -> FileResponse:
-    return FileResponse(WEB / "screen.html", media_type="text/html; charset=utf-8")
+async def screen_page(board_id: str) -> HTMLResponse:
+    return page(WEB / "screen.html")

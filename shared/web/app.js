@@ -26,3 +26,9 @@ const Contest = {
   fmtScore(x) { return (Math.round(x * 100) / 100).toLocaleString("vi-VN"); },
 };
 window.Contest = Contest;
+
+// The shared header's account link shows the signed-in participant on every page.
+(function accountLink() {
+  const p = Contest.participant(), nav = document.getElementById("nav-account");
+  if (p && Contest.token() && nav) { nav.textContent = p.display_name || "Tài khoản"; nav.href = "/quiz/take"; }
+})();

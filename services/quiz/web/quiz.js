@@ -19,8 +19,7 @@
   const contest = () => (contestPromise ||= Contest.api("GET", "/api/contest", undefined, { token: null }));
 
   function account() {
-    const p = Contest.participant(); const nav = $("nav-account");
-    if (p && Contest.token() && nav) { nav.textContent = p.display_name || "Tài khoản"; nav.href = "/quiz/take"; }
+    const p = Contest.participant();
     return p && Contest.token() ? p : null;
   }
   function fillRounds(select, c, onlyOpen) {
