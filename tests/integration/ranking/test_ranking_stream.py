@@ -53,6 +53,13 @@ def script() -> list:
     ]
 
 
+# What the script must give once every topic is applied.
+QUIZ_RANKS = [(1, "p1", 90.0), (2, "p2", 80.0), (3, "p3", 70.0)]
+STAGE_RANKS = [(1, "ini-1", 80.0)]
+INI_RANKS = [(1, "ini-1", 86.0), (2, "ini-2", 52.0)]  # 0.7×80 + 0.3×100 ; 0.7×60 + 0.3×(100×1/3)
+INI_TITLES = ["Sổ hóa hồ sơ một cửa", "Chợ nông sản 4.0"]
+
+
 def ranks(entries):
     return [(e["rank"], e["entrant_id"], e["score"]) for e in entries]
 
@@ -78,15 +85,12 @@ async def test_scripted_stream_sse_freeze_and_rebuild(ns):
             stage = (await client.get("/api/boards/stage.entry.all")).json()["entries"]
             ini = (await client.get("/api/boards/initiatives.entry.all")).json()["entries"]
             views = (ranks(quiz), ranks(stage), ranks(ini), [e["display_name"] for e in ini])
-            return views == (
-                [(1, "p1", 90.0), (2, "p2", 80.0), (3, "p3", 70.0)], [(1, "ini-1", 80.0)],
-                [(1, "ini-1", 86.0), (2, "ini-2", 52.0)], ["Sổ hóa hồ sơ một cửa", "Chợ nông sản 4.0"],
-            )
+            return views == (QUIZ_RANKS, STAGE_RANKS, INI_RANKS, INI_TITLES)
 
         with contextlib.suppress(AssertionError):  # on a timeout the assertions below show what differs
             await wait_for(settled, timeout=30, what="all events applied")
         quiz = (await client.get("/api/boards/quiz.individual.all")).json()
-        assert ranks(quiz["entries"]) == [(1, "p1", 90.0), (2, "p2", 80.0), (3, "p3", 70.0)]
+        assert ranks(quiz["entries"]) == QUIZ_RANKS
         assert quiz["entries"][0]["details"]["attempt_id"] == "a2"
         assert quiz["entries"][0]["details"]["essay_judges"] == {"e1": 50.0}
         week1 = (await client.get("/api/boards/quiz.individual.round-week-1")).json()
@@ -94,13 +98,12 @@ async def test_scripted_stream_sse_freeze_and_rebuild(ns):
         unit = (await client.get("/api/boards/quiz.unit.all")).json()["entries"][0]
         assert unit["details"]["participants"] == 3 and unit["details"]["attempts"] == 4
         ini = (await client.get("/api/boards/initiatives.entry.all")).json()["entries"]
-        # ini-1: 0.7×80 + 0.3×100 = 86 ; ini-2: 0.7×60 + 0.3×(100×1/3) = 52
-        assert ranks(ini) == [(1, "ini-1", 86.0), (2, "ini-2", 52.0)]
-        assert ini[0]["display_name"] == "Sổ hóa hồ sơ một cửa"
+        assert ranks(ini) == INI_RANKS
+        assert ini[0]["display_name"] == INI_TITLES[0]
         assert ini[1]["details"]["engagement"] == {"portal": {"like": 1, "share": 0, "comment": 0, "view": 0}}
         assert ini[0]["details"]["judges"]["j1"] == {"total": 90.0, "revision": 2}
         stage = (await client.get("/api/boards/stage.entry.all")).json()["entries"]
-        assert ranks(stage) == [(1, "ini-1", 80.0)] and stage[0]["details"]["aggregation"] == "trimmed_mean"
+        assert ranks(stage) == STAGE_RANKS and stage[0]["details"]["aggregation"] == "trimmed_mean"
 
         # poison messages went to the DLQ, and processing went on
         dlq = await read_topic(ns.bootstrap, ns.topic(ev.dlq_topic(ev.ANSWER_SUBMITTED)), count=1)
