@@ -21,12 +21,13 @@ from typing import Any
 import asyncpg
 
 from shared import db
-from shared.events import CloudEvent, Payload, dlq_topic, encode_event, event_key, new_event
+from shared.events import CONTENT_TYPE, CloudEvent, Payload, dlq_topic, encode_event, event_key, new_event
 from shared.kafka import make_producer
 from shared.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 
+_CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
 INSERT_SQL = (
     "INSERT INTO outbox (topic, key, payload, event_id)"
     " SELECT $1, k, p, i FROM unnest($2::text[], $3::bytea[], $4::text[]) AS u(k, p, i)"
@@ -214,12 +215,9 @@ class OutboxRelay:
         )
 
 
-CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
-
-
 def _headers(extra: dict[str, str] | None) -> list[tuple[str, bytes]]:
     # db connections decode jsonb to dicts (shared.db)
-    return [CONTENT_TYPE, *((k, str(v).encode()) for k, v in (extra or {}).items())]
+    return [_CONTENT_TYPE_HEADER, *((k, str(v).encode()) for k, v in (extra or {}).items())]
 
 
 async def pending_count(conn: asyncpg.Connection) -> int:
