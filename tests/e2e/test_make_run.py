@@ -1,13 +1,17 @@
-"""`make run` smoke test: the whole system comes up, every /readyz is 200, Ctrl-C stops it cleanly."""
+"""`make run` smoke test: the whole system comes up, every /readyz is 200, the demo data is on the
+boards, Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 
 import httpx
 import pytest
 
 from tests.e2e.stack import run_dir, start_stack
+from tests.support import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +51,44 @@ def test_ctrl_c_stops_everything_and_a_second_run_works():
             assert r.status_code == 200
         finally:
             assert second.stop() == 0
+
+
+def _demo_counts(stack) -> dict[str, int] | None:
+    """What a visitor sees on the boards and in the gallery, or None while events still flow."""
+    ranking, initiatives = stack.url("ranking"), stack.url("initiatives")
+    gallery = httpx.get(f"{initiatives}/api/initiatives?limit=200", timeout=5).json()
+    boards = {b["board_id"]: b for b in httpx.get(f"{ranking}/api/boards", timeout=5).json()["boards"]}
+    if "initiatives.entry.all" not in boards or "stage.entry.all" not in boards:
+        return None
+    entries = httpx.get(f"{ranking}/api/boards/initiatives.entry.all?limit=200", timeout=5).json()["entries"]
+    platforms = {p for e in entries for p, counts in e["details"].get("engagement", {}).items() if any(counts.values())}
+    judged = [e for e in entries if e["details"].get("judges")]
+    counts = {
+        "communes_with_initiatives": len({i["unit_id"] for i in gallery["items"]}),
+        "quiz_entrants": boards.get("quiz.individual.all", {}).get("total", 0),
+        "quiz_rounds": sum(1 for b in boards.values() if b["window"].startswith("round-") and b["total"]
+                           and b["scope"] == "individual"),
+        "quiz_units": boards.get("quiz.unit.all", {}).get("total", 0),
+        "platforms": len(platforms),
+        "judged_initiatives": len(judged),
+        "stage_scored": boards["stage.entry.all"]["total"],
+    }
+    done = (counts["quiz_entrants"] >= 200 and counts["platforms"] >= 4 and counts["stage_scored"] >= 2
+            and counts["judged_initiatives"] >= 20)
+    return counts if done else None
+
+
+def test_the_demo_looks_alive(stack):
+    text = "\n".join(stack.output)
+    loaded = re.search(r"demo data: .*loaded in ([\d.]+) s", text)
+    assert loaded, text[-2000:]
+    assert float(loaded.group(1)) < 30
+    counts = asyncio.run(wait_for(lambda: _demo_counts(stack), timeout=60, interval=0.5, what="the demo on the boards"))
+    assert counts["communes_with_initiatives"] >= 20, counts
+    assert counts["quiz_entrants"] >= 200 and counts["quiz_rounds"] >= 2 and counts["quiz_units"] >= 25, counts
+    assert counts["platforms"] >= 4, counts  # portal, facebook, zalo, youtube
+    # Judging is in progress: most initiatives have judges' scores, but not every judge has scored all.
+    entries = httpx.get(f"{stack.url('ranking')}/api/boards/initiatives.entry.all?limit=200", timeout=5).json()
+    assert any(len(e["details"]["judges"]) < 4 for e in entries["entries"]), counts
+    stage = httpx.get(f"{stack.url('initiatives')}/api/stage", timeout=5).json()
+    assert len(stage["finalists"]) >= 5 and counts["stage_scored"] < len(stage["finalists"]), stage

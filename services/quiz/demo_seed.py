@@ -1,0 +1,142 @@
+"""Demo quiz traffic for `make run`: a few hundred residents from every commune, with attempts
+spread over the past days of the open and the closed round.
+
+Written through the quiz's own store functions and outbox, exactly as a submit would (attempt row,
+result and `quiz.answer-submitted.v1` in one statement), so ranking and initiatives learn of every
+attempt from the broker and each service's state agrees. Not through HTTP: the API can only start
+attempts *now* and rate-limits one address, and a demo needs yesterday's and last week's traffic.
+Idempotent: does nothing once the contest has participants.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.quiz import domain, store
+from shared import db
+from shared.contest import Contest, Round
+from shared.events import ANSWER_SUBMITTED, AnswerGiven, AnswerSubmitted, EssayAnswer, format_utc
+from shared.outbox import Outbox
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đỗ", "Bùi", "Đặng", "Ngô", "Dương", "Đinh", "Lưu", "Phan"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Thanh", "Hữu", "Thị Thu", "Xuân", "Hồng"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiền", "Hoa", "Hùng", "Hương", "Khánh",
+         "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang",
+         "Tuấn", "Vân", "Yến", "Thắng", "Huyền", "Đạt"]
+ESSAYS = [
+    "Đề xuất lập nhóm Zalo của thôn để thông báo lịch tiêm chủng, lịch thu thuế và hướng dẫn nộp hồ sơ trực "
+    "tuyến; đoàn viên thanh niên trực giải đáp vào buổi tối.",
+    "Gắn mã QR tại nhà văn hóa thôn dẫn tới trang dịch vụ công, kèm tờ hướng dẫn cách kích hoạt VNeID mức 2 "
+    "cho người cao tuổi.",
+    "Mở lớp buổi tối hướng dẫn bà con bán nông sản trên sàn thương mại điện tử và thanh toán bằng mã QR.",
+]
+
+
+def _phone(i: int) -> str:
+    return f"0968{i:06d}"  # a demo range; the contest's excluded number is 0912000001
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def _moment(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """A time between start and end, most often in the evening (Vietnam time = UTC+7)."""
+    day = start + timedelta(seconds=rng.uniform(0, (end - start).total_seconds()))
+    local_hour = rng.choices([7, 9, 11, 12, 15, 19, 20, 21, 22], [2, 2, 3, 4, 2, 6, 8, 6, 3])[0]
+    moment = day.replace(hour=(local_hour - 7) % 24, minute=rng.randrange(60), second=rng.randrange(60))
+    return min(max(moment, start), end)
+
+
+def plan(contest: Contest, now: datetime, participants: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Who registers, from which unit, how able they are, and in which rounds they try (pure)."""
+    units = contest.units
+    # The town and the larger communes take part more; agencies a little.
+    weights = [6 if u.kind == "town" else 1 if u.kind == "agency" else rng.choice([2, 3, 3, 4, 5]) for u in units]
+    people = []
+    for i in range(participants):
+        rounds = []
+        for rnd in contest.quiz.rounds:
+            if rnd.opens_at >= now:
+                continue
+            if rng.random() < (0.85 if rnd.contains(now) else 0.45):
+                rounds.append((rnd, 2 if rng.random() < 0.25 else 1))
+        people.append({"i": i, "name": _name(rng), "unit": rng.choices(units, weights)[0].id,
+                       "skill": rng.uniform(0.35, 0.97), "rounds": rounds})
+    return people
+
+
+def _answers(questions: list[domain.Question], skill: float, rng: random.Random) -> dict[str, str | None]:
+    chosen: dict[str, str | None] = {}
+    for q in questions:
+        if rng.random() < 0.03:
+            chosen[q.id] = None  # left blank
+        elif rng.random() < skill:
+            chosen[q.id] = q.answer
+        else:  # wrong answers cluster on the first distractors: some options are rarely chosen
+            wrong = [o.key for o in q.options if o.key != q.answer]
+            chosen[q.id] = rng.choices(wrong, [4, 2, 1][:len(wrong)] or [1])[0]
+    return chosen
+
+
+async def seed(database_url: str, contest: Contest, *, schema: str = "quiz", topic_prefix: str = "",
+               participants: int = 320, seed_value: int = 2025) -> int:
+    """Insert the demo participants and their attempts; returns how many attempts were submitted."""
+    rng = random.Random(seed_value)
+    now = datetime.now(UTC)
+    outbox = Outbox(source="/services/quiz", topic_prefix=topic_prefix)
+    conn = await db.connect(database_url, schema, application_name="demo-seed")
+    try:
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM participants WHERE contest_id = $1)", contest.contest_id):
+            return 0
+        submitted = 0
+        async with conn.transaction():
+            for person in plan(contest, now, participants, rng):
+                p = store.ParticipantRow(f"p-demo{person['i']:05d}", person["name"], person["unit"],
+                                         _phone(person["i"]), rng.choice([None, rng.randint(1955, 2008)]))
+                await store.insert_participant(conn, participant_id=p.participant_id, contest_id=contest.contest_id,
+                                               phone=p.phone, full_name=p.full_name, unit_id=p.unit_id,
+                                               birth_year=p.birth_year)
+                for rnd, tries in person["rounds"]:
+                    for n in range(tries):
+                        submitted += await _attempt(conn, contest, outbox, rnd, p, person["skill"], now, n, rng)
+        return submitted
+    finally:
+        await conn.close()
+
+
+async def _attempt(conn: Any, contest: Contest, outbox: Outbox, rnd: Round, p: store.ParticipantRow,
+                   skill: float, now: datetime, n: int, rng: random.Random) -> int:
+    rules = contest.quiz
+    version = await store.current_bank_version(conn, contest.contest_id, rnd.id)
+    if version is None:
+        raise RuntimeError("the quiz has no question bank yet")
+    questions = domain.draw_questions(await store.bank_questions(conn, version), rules.question_count, rng)
+    end = min(rnd.closes_at, now) - timedelta(minutes=20)
+    started = _moment(rng, rnd.opens_at, end)
+    took = rng.randint(150_000, rules.time_limit_seconds * 1000 - 30_000)
+    submitted_at = started + timedelta(milliseconds=took)
+    attempt_id = f"a-demo{p.participant_id[6:]}{rnd.id[-1]}{n}"
+    await store.insert_attempt(conn, attempt_id=attempt_id, participant=p, contest_id=contest.contest_id,
+                               round_id=rnd.id, bank_version=version, questions=questions, started_at=started,
+                               deadline=domain.deadline_for(started, rules))
+    graded = domain.grade(questions, _answers(questions, min(0.99, skill + 0.05 * n), rng))
+    points = domain.score(graded, rules, took)
+    fq = rules.free_question
+    free: Any = rng.choice(ESSAYS) if fq.kind == "essay" and rng.random() < 0.3 else None
+    if fq.kind == "prediction":
+        free = rng.randint(800, 2500)
+    prediction, essay = domain.parse_free_answer(fq.kind, fq.question_id, free)
+    result = {"attempt_id": attempt_id, "round_id": rnd.id, "correct": graded.correct, "total": graded.total,
+              "score": points, "duration_ms": took, "submitted_at": format_utc(submitted_at)}
+    event = outbox.row(ANSWER_SUBMITTED, AnswerSubmitted(
+        contest_id=contest.contest_id, phase_id=rules.phase_id, round_id=rnd.id, attempt_id=attempt_id,
+        participant_id=p.participant_id, display_name=p.full_name, unit_id=p.unit_id, started_at=started,
+        submitted_at=submitted_at, duration_ms=took, correct=graded.correct, total=graded.total, score=points,
+        prediction=prediction, essay=EssayAnswer(**essay) if essay else None,
+        answers=[AnswerGiven(question_id=g.question_id, option_key=g.option_key, correct=g.correct)
+                 for g in graded.answers],
+    ), time=submitted_at)
+    return int(await store.mark_submitted(conn, attempt_id, submitted_at, result, event))
