@@ -64,7 +64,7 @@ def plan(contest: Contest, now: datetime, participants: int, rng: random.Random)
             if rng.random() < (0.85 if rnd.contains(now) else 0.45):
                 rounds.append((rnd, 2 if rng.random() < 0.25 else 1))
         people.append({"i": i, "name": _name(rng), "unit": rng.choices(units, weights)[0].id,
-                       "skill": rng.uniform(0.35, 0.97), "rounds": rounds})
+                       "skill": rng.uniform(0.3, 0.9), "rounds": rounds})
     return people
 
 

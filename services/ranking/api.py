@@ -42,7 +42,10 @@ async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
             "board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
             "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.as_of),
         })
-    return {"boards": out, "units": {u.id: u.name for u in rt.contest.units}}
+    # Names for titles (the big screen shows the board's own title, not a fixed one).
+    return {"boards": out, "units": {u.id: u.name for u in rt.contest.units}, "contest_title": rt.contest.title,
+            "phases": {p.id: p.name for p in rt.contest.phases},
+            "rounds": {r.id: r.name for r in rt.contest.quiz.rounds}}
 
 
 @router.get("/{board_id}")
