@@ -68,16 +68,25 @@ def plan(contest: Contest, now: datetime, participants: int, rng: random.Random)
     return people
 
 
+def _difficulty(question_id: str) -> tuple[float, list[int]]:
+    """A question's ease and its distractors' pull, fixed per question so the item analysis has
+    something to find: some questions are easier or harder, some distractors nobody falls for."""
+    r = random.Random(question_id)
+    ease = r.choice([-0.3, -0.15, 0.0, 0.0, 0.1, 0.2, 1.0 if r.random() < 0.4 else 0.2])
+    return ease, [4, 2, 0 if r.random() < 0.35 else 1]
+
+
 def _answers(questions: list[domain.Question], skill: float, rng: random.Random) -> dict[str, str | None]:
     chosen: dict[str, str | None] = {}
     for q in questions:
-        if rng.random() < 0.03:
+        ease, pull = _difficulty(q.id)
+        wrong = [o.key for o in q.options if o.key != q.answer]
+        if ease < 1 and rng.random() < 0.03:
             chosen[q.id] = None  # left blank
-        elif rng.random() < skill:
+        elif rng.random() < skill + ease or not wrong:
             chosen[q.id] = q.answer
-        else:  # wrong answers cluster on the first distractors: some options are rarely chosen
-            wrong = [o.key for o in q.options if o.key != q.answer]
-            chosen[q.id] = rng.choices(wrong, [4, 2, 1][:len(wrong)] or [1])[0]
+        else:
+            chosen[q.id] = rng.choices(wrong, (pull + [1] * len(wrong))[:len(wrong)])[0]
     return chosen
 
 
