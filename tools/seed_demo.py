@@ -8,7 +8,9 @@ Idempotent; the question bank comes from the contest file and is loaded by quiz 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from typing import Any
 
 from services.engagement.demo_seed import seed as seed_engagement
 from services.initiatives.demo_seed import seed as seed_initiatives
@@ -19,18 +21,34 @@ from shared.contest import load_contest
 def seed(entry: str, service_urls: dict[str, str], admin_token: str, *, database_url: str | None = None,
          contest_file: str | None = None) -> None:
     started = time.monotonic()
+    contest = load_contest(contest_file) if database_url and contest_file else None
+    quiz_done: dict[str, Any] = {}
+    # The quiz's attempts go straight to its database: in parallel with the HTTP seeding.
+    worker = threading.Thread(target=_seed_quiz_into, args=(database_url, contest, quiz_done))
+    if contest is not None:
+        worker.start()
     accounts, initiatives = seed_initiatives(service_urls["initiatives"], admin_token)
     print("  demo staff accounts (login at /initiatives/login.html):", flush=True)
     for username, password, role in accounts:
         print(f"    {role:<11} {username} / {password}", flush=True)
-    if database_url and contest_file:
-        contest = load_contest(contest_file)
-        attempts = asyncio.run(seed_quiz(database_url, contest))
+    if contest is not None:
         engaged = {}
         if initiatives:
             phase = contest.phase(contest.initiatives.phase_id)
             engaged = seed_engagement(service_urls["engagement"], service_urls["quiz"], admin_token, initiatives,
                                       contest_id=contest.contest_id, phase_id=phase.id, opens_at=phase.opens_at)
+        worker.join()
+        if "error" in quiz_done:
+            raise quiz_done["error"]
+        attempts = quiz_done["attempts"]
         print(f"  demo data: {len(initiatives)} initiatives, {attempts} quiz attempts, engagement "
               + (", ".join(f"{p} {n}" for p, n in engaged.items()) or "kept")
               + f" (loaded in {time.monotonic() - started:.1f} s)", flush=True)
+
+
+
+def _seed_quiz_into(database_url: str, contest: Any, out: dict[str, Any]) -> None:
+    try:
+        out["attempts"] = asyncio.run(seed_quiz(database_url, contest))
+    except Exception as exc:  # raised again in the caller's thread
+        out["error"] = exc

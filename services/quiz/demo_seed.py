@@ -72,7 +72,9 @@ def _difficulty(question_id: str) -> tuple[float, list[int]]:
     """A question's ease and its distractors' pull, fixed per question so the item analysis has
     something to find: some questions are easier or harder, some distractors nobody falls for."""
     r = random.Random(question_id)
-    ease = r.choice([-0.3, -0.15, 0.0, 0.0, 0.1, 0.2, 1.0 if r.random() < 0.4 else 0.2])
+    ease = r.choice([-0.3, -0.15, 0.0, 0.0, 0.1, 0.2, 1.0 if r.random() < 0.25 else 0.2])
+    if r.random() < 0.05:
+        ease = -1.0  # as if the bank's answer key were wrong: nobody gets it "right"
     return ease, [4, 2, 0 if r.random() < 0.35 else 1]
 
 
@@ -80,7 +82,7 @@ def _answers(questions: list[domain.Question], skill: float, rng: random.Random)
     chosen: dict[str, str | None] = {}
     for q in questions:
         ease, pull = _difficulty(q.id)
-        wrong = [o.key for o in q.options if o.key != q.answer]
+        wrong = sorted(o.key for o in q.options if o.key != q.answer)  # served options are shuffled
         if ease < 1 and rng.random() < 0.03:
             chosen[q.id] = None  # left blank
         elif rng.random() < skill + ease or not wrong:
@@ -116,13 +118,23 @@ async def seed(database_url: str, contest: Contest, *, schema: str = "quiz", top
         await conn.close()
 
 
+_banks: dict[tuple[str, str], tuple[int, list[domain.Question]]] = {}
+
+
+async def _bank(conn: Any, contest_id: str, round_id: str) -> tuple[int, list[domain.Question]]:
+    version = await store.current_bank_version(conn, contest_id, round_id)
+    if version is None:
+        raise RuntimeError("the quiz has no question bank yet")
+    if (contest_id, round_id) not in _banks or _banks[(contest_id, round_id)][0] != version:
+        _banks[(contest_id, round_id)] = (version, await store.bank_questions(conn, version))
+    return _banks[(contest_id, round_id)]
+
+
 async def _attempt(conn: Any, contest: Contest, outbox: Outbox, rnd: Round, p: store.ParticipantRow,
                    skill: float, now: datetime, n: int, rng: random.Random) -> int:
     rules = contest.quiz
-    version = await store.current_bank_version(conn, contest.contest_id, rnd.id)
-    if version is None:
-        raise RuntimeError("the quiz has no question bank yet")
-    questions = domain.draw_questions(await store.bank_questions(conn, version), rules.question_count, rng)
+    version, bank = await _bank(conn, contest.contest_id, rnd.id)
+    questions = domain.draw_questions(bank, rules.question_count, rng)
     end = min(rnd.closes_at, now) - timedelta(minutes=20)
     started = _moment(rng, rnd.opens_at, end)
     took = rng.randint(150_000, rules.time_limit_seconds * 1000 - 30_000)
