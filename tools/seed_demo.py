@@ -28,6 +28,7 @@ def seed(entry: str, service_urls: dict[str, str], admin_token: str, *, database
     if contest is not None:
         worker.start()
     accounts, initiatives = seed_initiatives(service_urls["initiatives"], admin_token)
+    took = {"initiatives": time.monotonic() - started}
     print("  demo staff accounts (login at /initiatives/login.html):", flush=True)
     for username, password, role in accounts:
         print(f"    {role:<11} {username} / {password}", flush=True)
@@ -37,18 +38,23 @@ def seed(entry: str, service_urls: dict[str, str], admin_token: str, *, database
             phase = contest.phase(contest.initiatives.phase_id)
             engaged = seed_engagement(service_urls["engagement"], service_urls["quiz"], admin_token, initiatives,
                                       contest_id=contest.contest_id, phase_id=phase.id, opens_at=phase.opens_at)
+            took["engagement"] = time.monotonic() - started - took["initiatives"]
         worker.join()
         if "error" in quiz_done:
             raise quiz_done["error"]
         attempts = quiz_done["attempts"]
         print(f"  demo data: {len(initiatives)} initiatives, {attempts} quiz attempts, engagement "
               + (", ".join(f"{p} {n}" for p, n in engaged.items()) or "kept")
-              + f" (loaded in {time.monotonic() - started:.1f} s)", flush=True)
+              + f" (loaded in {time.monotonic() - started:.1f} s; "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in {**took, "quiz": quiz_done.get("seconds", 0)}.items()) + ")",
+              flush=True)
 
 
 
 def _seed_quiz_into(database_url: str, contest: Any, out: dict[str, Any]) -> None:
     try:
+        started = time.monotonic()
         out["attempts"] = asyncio.run(seed_quiz(database_url, contest))
+        out["seconds"] = time.monotonic() - started
     except Exception as exc:  # raised again in the caller's thread
         out["error"] = exc

@@ -9,6 +9,9 @@ the approved initiatives as [(id, unit_id)].
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
@@ -71,6 +74,7 @@ THEMES = [
 ]
 STAGE_FINALISTS = 6
 STAGE_SCORED = 2
+PARALLEL = 6
 
 
 def _unit_order(units: list[dict], count: int) -> list[str]:
@@ -88,24 +92,34 @@ def _scores(rng: random.Random, criteria: list[dict], quality: float) -> list[di
     return out
 
 
+def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """Requests side by side (the services are async; one at a time is slow on a busy machine)."""
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return list(pool.map(fn, items))
+
+
 def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tuple[str, str, str]], list[str]]:
     admin = {"Authorization": f"Bearer {admin_token}"}
     rng = random.Random(14)
-    approved: list[str] = []
-    with httpx.Client(base_url=base_url, timeout=15) as client:
-        for username, name, role, unit in ACCOUNTS:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        def account(spec: tuple) -> None:
+            username, name, role, unit = spec
             body = {"username": username, "display_name": name, "role": role, "password": DEMO_PASSWORD}
             if unit:
                 body["unit_id"] = unit
             r = client.post("/api/admin/initiatives/staff", json=body, headers=admin)
             if r.status_code not in (201, 409):
                 r.raise_for_status()
+
+        _parallel(account, ACCOUNTS)
         accounts = [(u, DEMO_PASSWORD, role) for u, _, role, _ in ACCOUNTS]
         if client.get("/api/initiatives").json()["total"] > 0:
-            return accounts, approved
+            return accounts, []
         meta = client.get("/api/initiatives/meta").json()
         names = {u["id"]: u["name"] for u in meta["units"]}
-        for n, unit_id in enumerate(_unit_order(meta["units"], count)):
+
+        def initiative(job: tuple[int, str]) -> str:
+            n, unit_id = job
             title, field, summary, description = THEMES[n % len(THEMES)]
             fields = {"title": f"{title} – {names[unit_id]}", "field": field, "summary": summary,
                       "description": description, "links": [], "contact": f"Văn phòng UBND {names[unit_id]}",
@@ -115,32 +129,41 @@ def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tupl
             ini_id = ini.json()["id"]
             client.post(f"/api/initiatives/manage/{ini_id}/submit", headers=admin).raise_for_status()
             client.post(f"/api/admin/initiatives/initiatives/{ini_id}/approve", headers=admin).raise_for_status()
-            approved.append(ini_id)
-        tokens = {}
-        for judge in JUDGES:
-            login = client.post("/api/staff/login", json={"username": judge, "password": DEMO_PASSWORD})
-            login.raise_for_status()
-            tokens[judge] = (login.json()["staff"]["id"], {"Authorization": f"Bearer {login.json()['token']}"})
-        quality = {ini_id: rng.uniform(0.55, 0.9) for ini_id in approved}
+            return ini_id
+
+        approved = _parallel(initiative, list(enumerate(_unit_order(meta["units"], count))))
+
+        def login(judge: str) -> tuple[str, dict[str, str]]:
+            r = client.post("/api/staff/login", json={"username": judge, "password": DEMO_PASSWORD})
+            r.raise_for_status()
+            return r.json()["staff"]["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+
+        tokens = _parallel(login, JUDGES)
+        quality = {ini_id: rng.uniform(0.55, 0.9) for ini_id in sorted(approved)}
         _judge_initiatives(client, rng, tokens, quality)
-        _stage(client, rng, admin, tokens, quality, approved)
+        _stage(client, rng, admin, tokens, quality, sorted(approved))
     return accounts, approved
 
 
-def _judge_initiatives(client: httpx.Client, rng: random.Random, tokens: dict, quality: dict[str, float]) -> None:
+def _judge_initiatives(client: httpx.Client, rng: random.Random, tokens: list, quality: dict[str, float]) -> None:
     """Scoring in progress: each judge has done most, not all, of their assignments."""
-    for judge_id, headers in tokens.values():
-        work = client.get(f"/api/judging/judges/{judge_id}/assignments", headers=headers)
-        work.raise_for_status()
-        criteria = work.json()["criteria"]
-        for item in work.json()["items"]:
+    def work(judge: tuple[str, dict[str, str]]) -> dict:
+        r = client.get(f"/api/judging/judges/{judge[0]}/assignments", headers=judge[1])
+        r.raise_for_status()
+        return r.json()
+
+    posts = []
+    for (judge_id, headers), todo in zip(tokens, _parallel(work, tokens), strict=True):
+        for item in sorted(todo["items"], key=lambda i: i["subject_id"]):
             if item["recused"] or rng.random() > 0.7:
                 continue
-            body = {"subject_id": item["subject_id"], "criteria": _scores(rng, criteria, quality[item["subject_id"]])}
-            client.post(f"/api/judging/judges/{judge_id}/scores", json=body, headers=headers).raise_for_status()
+            body = {"subject_id": item["subject_id"],
+                    "criteria": _scores(rng, todo["criteria"], quality[item["subject_id"]])}
+            posts.append((f"/api/judging/judges/{judge_id}/scores", body, headers))
+    _parallel(lambda p: client.post(p[0], json=p[1], headers=p[2]).raise_for_status(), posts)
 
 
-def _stage(client: httpx.Client, rng: random.Random, admin: dict, tokens: dict, quality: dict[str, float],
+def _stage(client: httpx.Client, rng: random.Random, admin: dict, tokens: list, quality: dict[str, float],
            approved: list[str]) -> None:
     """The final is set up: finalists chosen, the first presentations scored, the rest to come."""
     finalists = sorted(approved, key=lambda i: -quality[i])[:STAGE_FINALISTS]
@@ -150,8 +173,7 @@ def _stage(client: httpx.Client, rng: random.Random, admin: dict, tokens: dict, 
     stage_criteria = next(r["criteria"] for r in rubrics if r["phase_id"] == "stage")
     for ini_id in finalists[:STAGE_SCORED]:
         client.post(f"/api/stage/finalists/{ini_id}/open", headers=admin).raise_for_status()
-        for _judge_id, headers in tokens.values():
-            body = {"initiative_id": ini_id, "criteria": _scores(rng, stage_criteria, quality[ini_id])}
-            client.post("/api/stage/scores", json=body, headers=headers).raise_for_status()
+        posts = [({"initiative_id": ini_id, "criteria": _scores(rng, stage_criteria, quality[ini_id])}, headers)
+                 for _judge_id, headers in tokens]
+        _parallel(lambda p: client.post("/api/stage/scores", json=p[0], headers=p[1]).raise_for_status(), posts)
         client.post(f"/api/stage/finalists/{ini_id}/close", headers=admin).raise_for_status()
-

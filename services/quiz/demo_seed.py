@@ -10,6 +10,7 @@ Idempotent: does nothing once the contest has participants.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -93,7 +94,7 @@ def _answers(questions: list[domain.Question], skill: float, rng: random.Random)
 
 
 async def seed(database_url: str, contest: Contest, *, schema: str = "quiz", topic_prefix: str = "",
-               participants: int = 320, seed_value: int = 2025) -> int:
+               participants: int = 320, seed_value: int = 2025, connections: int = 4) -> int:
     """Insert the demo participants and their attempts; returns how many attempts were submitted."""
     rng = random.Random(seed_value)
     now = datetime.now(UTC)
@@ -102,9 +103,24 @@ async def seed(database_url: str, contest: Contest, *, schema: str = "quiz", top
     try:
         if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM participants WHERE contest_id = $1)", contest.contest_id):
             return 0
-        submitted = 0
+    finally:
+        await conn.close()
+    people = plan(contest, now, participants, rng)
+    # A few connections side by side, each with its own share of the people in one transaction.
+    shares = [people[n::connections] for n in range(connections)]
+    done = await asyncio.gather(*(_seed_share(database_url, schema, contest, outbox, share, now, seed_value + n)
+                                  for n, share in enumerate(shares)))
+    return sum(done)
+
+
+async def _seed_share(database_url: str, schema: str, contest: Contest, outbox: Outbox, people: list[dict],
+                      now: datetime, seed_value: int) -> int:
+    rng = random.Random(seed_value)
+    submitted = 0
+    conn = await db.connect(database_url, schema, application_name="demo-seed")
+    try:
         async with conn.transaction():
-            for person in plan(contest, now, participants, rng):
+            for person in people:
                 p = store.ParticipantRow(f"p-demo{person['i']:05d}", person["name"], person["unit"],
                                          _phone(person["i"]), rng.choice([None, rng.randint(1955, 2008)]))
                 await store.insert_participant(conn, participant_id=p.participant_id, contest_id=contest.contest_id,
@@ -113,9 +129,9 @@ async def seed(database_url: str, contest: Contest, *, schema: str = "quiz", top
                 for rnd, tries in person["rounds"]:
                     for n in range(tries):
                         submitted += await _attempt(conn, contest, outbox, rnd, p, person["skill"], now, n, rng)
-        return submitted
     finally:
         await conn.close()
+    return submitted
 
 
 _banks: dict[tuple[str, str], tuple[int, list[domain.Question]]] = {}
