@@ -201,6 +201,10 @@ def test_unit_rep_form_speaks_vietnamese_at_each_field(journey: Journey, api: Ap
     rep.get_by_label("Tên sáng kiến").fill(title)
     rep.get_by_label("Tóm tắt (2–3 câu)").fill("Nông dân bán rau qua nhóm Zalo của xã.")
     rep.get_by_label("Liên kết ảnh, video, tài liệu", exact=False).fill("https://drive.example.vn/anh | Ảnh hoạt động")
+    submit.click()  # checked before anything is asked or sent: a submission needs the description
+    expect(rep.locator("#description-error")).to_have_text("Trước khi nộp, cần có mô tả đầy đủ (ít nhất 20 ký tự).")
+    expect(rep.get_by_label("Mô tả đầy đủ", exact=False)).to_be_focused()
+    rep.get_by_label("Mô tả đầy đủ", exact=False).fill("Mỗi thôn một nhóm Zalo; tổ công nghệ số đăng giá rau mỗi sáng.")
     rep.once("dialog", lambda d: d.accept())
     submit.click()  # never saved as a draft: saved and submitted in one go
     expect(rep.get_by_role("status").filter(has_text="Đã nộp")).to_be_visible()

@@ -45,7 +45,7 @@
     if (rest.join("|").trim().length > 200) return `Dòng ${n}: phần mô tả sau dấu | tối đa ${fmt(200)} ký tự.`;
     return null;
   }
-  function check() {
+  function check(submitting = false) {
     const problems = {};
     const title = $("title").value.trim();
     if (title.length < 3 || title.length > 300) problems.title = `Tên sáng kiến cần từ 3 đến ${fmt(300)} ký tự.`;
@@ -53,6 +53,9 @@
     for (const [name, [max, label]] of Object.entries(LIMITS)) {
       if ($(name).value.length > max) problems[name] = `${label} tối đa ${fmt(max)} ký tự (hiện có ${fmt($(name).value.length)}).`;
     }
+    // Only to submit (a draft may be incomplete): the API's "incomplete" rule, at its fields.
+    if (submitting && $("summary").value.trim().length < 10) problems.summary = "Trước khi nộp, cần có tóm tắt (ít nhất 10 ký tự).";
+    if (submitting && $("description").value.trim().length < 20) problems.description = "Trước khi nộp, cần có mô tả đầy đủ (ít nhất 20 ký tự).";
     const lines = $("links").value.split("\n").map((s) => s.trim()).filter(Boolean);
     if (lines.length > 30) problems.links = `Tối đa 30 liên kết (hiện có ${lines.length}).`;
     else for (const [i, line] of lines.entries()) { const p = linkProblem(line, i + 1); if (p) { problems.links = p; break; } }
@@ -82,9 +85,9 @@
     return names.length > 0;
   }
   // Save (create or update) after checking; the saved initiative, or null when something was wrong.
-  async function save() {
+  async function save(submitting = false) {
     ferr.classList.add("hidden"); fok.classList.add("hidden"); clearErrors();
-    if (show(check())) return null;
+    if (show(check(submitting))) return null;
     try {
       editing = editing ? await Staff.api("PUT", "/api/initiatives/manage/" + editing.id, body())
                         : await Staff.api("POST", "/api/initiatives/manage", body());
@@ -140,9 +143,9 @@
   });
   $("submit").addEventListener("click", async () => {
     ferr.classList.add("hidden"); clearErrors();
-    if (show(check())) return;
+    if (show(check(true))) return;
     if (!confirm("Nộp sáng kiến cho Ban tổ chức? Sau khi nộp sẽ không sửa được nữa (trừ khi bị trả lại).")) return;
-    if (!(await save())) return;
+    if (!(await save(true))) return;
     try {
       editing = await Staff.api("POST", `/api/initiatives/manage/${editing.id}/submit`);
       fok.textContent = "Đã nộp. Ban tổ chức sẽ xem xét và duyệt."; fok.classList.remove("hidden");
