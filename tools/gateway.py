@@ -64,7 +64,7 @@ class Gateway:
         status = None
         if target is None:
             accept = dict(scope["headers"]).get(b"accept", b"")
-            if b"text/html" not in accept.lower():
+            if b"text/html" not in accept.lower() or path.startswith("/api/"):
                 await _answer(send, 404, b"application/json", NOT_FOUND.encode())
                 return
             service, upstream_path, docs, status = NOT_FOUND_SERVICE, NOT_FOUND_PAGE, False, 404

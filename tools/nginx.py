@@ -123,7 +123,11 @@ def _locations() -> str:
     )
     out.append(
         "        # Everything else (including each service's /metrics) is not public: JSON for a\n"
-        "        # program, the Vietnamese 404 page for a browser.\n"
+        "        # program and for any API path, the Vietnamese 404 page for a browser.\n"
+        "        location /api/ {\n"
+        "            default_type application/json;\n"
+        f"            return 404 '{NOT_FOUND}';\n"
+        "        }\n"
         "        location / {\n"
         "            default_type application/json;\n"
         "            if ($http_accept ~* \"text/html\") {\n"

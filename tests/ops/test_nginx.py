@@ -159,6 +159,8 @@ def _assert_routes_like_nginx(base: str, release: threading.Event) -> None:
             page = client.get(hidden, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
             assert page.status_code == 404, hidden
             assert page.json() == {"service": NOT_FOUND_SERVICE, "path": NOT_FOUND_PAGE}, hidden
+        api = client.get("/api/nope", headers={"Accept": "text/html"})
+        assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
         assert client.get("/nginx-healthz").text == "ok\n"
 
         # Server-Sent Events pass through unbuffered: the first event arrives while the
