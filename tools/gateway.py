@@ -95,8 +95,10 @@ class Gateway:
             (b"x-forwarded-for", (forwarded + b", " if forwarded else b"") + client_ip.encode()),
             (b"x-forwarded-proto", scope.get("scheme", "http").encode()),
         ]
-        if docs:  # rewritten below: ask for it uncompressed, as nginx's docs location does
-            headers = [(k, v) for k, v in headers if k != b"accept-encoding"]
+        # The client's own Accept-Encoding, never httpx's default (the body is passed on as it
+        # comes); the docs page is rewritten below, so uncompressed, as nginx's docs location asks.
+        if docs or b"accept-encoding" not in dict(headers):
+            headers = [(k, v) for k, v in headers if k != b"accept-encoding"] + [(b"accept-encoding", b"identity")]
         url = self.upstreams[service] + path + ("?" + scope["query_string"].decode("latin-1")
                                                 if scope["query_string"] else "")
         request = self.client.build_request(scope["method"], url, headers=headers, content=body)

@@ -78,6 +78,17 @@ def test_every_page_has_the_security_headers_and_no_csp_violation(journey: Journ
                 staff.get_by_role("tab", name=tab).click()
                 staff.wait_for_load_state("networkidle")
             assert staff.evaluate("window.__csp") == []
+    # The page helpers every script uses: one escape (safe inside a quoted attribute too), one
+    # Vietnamese number format, one reader of typed numbers.
+    helpers = page.evaluate("""() => ({
+      escape: Contest.escape(`"><img src=x onerror=alert(1)>'&`),
+      numbers: [77.5, 1234.567, 0, null].map((x) => Contest.fmtNumber(x)),
+      parsed: ["8,5", "8.5", " 10 ", "8,5,1", "1.000,5", "tám", ""]
+        .map((x) => { const v = Contest.parseNumber(x); return Number.isNaN(v) ? "refused" : v; }),
+    })""")
+    assert helpers["escape"] == "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&amp;"
+    assert helpers["numbers"] == ["77,5", "1.234,57", "0", "—"]
+    assert helpers["parsed"][:3] == [8.5, 8.5, 10] and helpers["parsed"][3:] == ["refused"] * 4, helpers
     # The API itself is not a page: nosniff, but no page policy needed.
     r = api.http.get("/api/contest")
     assert r.headers["x-content-type-options"] == "nosniff"

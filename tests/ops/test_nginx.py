@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -99,14 +100,19 @@ class _Backend(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        encoding = None
         if self.path == "/docs":
             body = b"<html><script>SwaggerUIBundle({url: '/openapi.json'})</script></html>"
             ctype = "text/html; charset=utf-8"
+            if "gzip" in self.headers.get("Accept-Encoding", ""):  # as the services do: the proxy must ask for plain
+                body, encoding = gzip.compress(body), "gzip"
         else:
             body = json.dumps({"service": self.service, "path": self.path}).encode()
             ctype = "application/json"
         self.send_response(200)
         self.send_header("Content-Type", ctype)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
