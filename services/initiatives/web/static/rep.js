@@ -15,7 +15,8 @@
   function parseLinks(text) {
     return text.split("\n").map((s) => s.trim()).filter(Boolean).map((line) => {
       const [url, ...rest] = line.split("|");
-      const u = url.trim(), label = rest.join("|").trim();
+      // A phone capitalises the first letter ("Https://…"): the scheme is case-blind anyway.
+      const u = url.trim().replace(/^https?:\/\//i, (scheme) => scheme.toLowerCase()), label = rest.join("|").trim();
       const kind = /youtu|video|\.mp4/i.test(u) ? "video" : /\.(jpe?g|png|webp|gif)$/i.test(u) ? "photo" : /\.(pdf|docx?|xlsx?|pptx?)$/i.test(u) ? "document" : "other";
       return { url: u, label, kind };
     });
