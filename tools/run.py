@@ -6,8 +6,8 @@ service was started with), `services.json` (pids and ports, rewritten when a ser
 
 Starts (unless given) a Kafka-protocol broker and an embedded PostgreSQL, creates the topics,
 writes the demo contest, starts the four services as separate processes, puts them behind one
-origin with nginx when it is installed, seeds the demo data, prints the URLs, and on Ctrl-C stops
-everything it started.
+origin (nginx when it is installed, else tools/gateway.py with the same routing), seeds the demo
+data, prints the URLs, and on Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -201,16 +201,23 @@ def main() -> None:
 
 
 def _start_proxy(stack: Stack) -> str:
-    """nginx as the single origin when installed; otherwise the quiz service is the entry."""
-    try:
-        from tools.nginx import start_nginx
-    except ImportError:
-        start_nginx = None  # type: ignore[assignment]
+    """One origin for every page and API: nginx when installed, else the dev gateway with nginx's
+    routing table (ORIGIN_PROXY=nginx|gateway forces one; the default, auto, prefers nginx)."""
+    from tools.gateway import start_gateway
+    from tools.nginx import nginx_binary, start_nginx
+
     public_port = int(os.environ.get("PUBLIC_PORT", 8080))
-    proxy = start_nginx(stack.ports, public_port, stack.run_dir) if start_nginx else None
-    if proxy is None:
-        print("  nginx not found: each service on its own port (same-origin features need nginx)", flush=True)
-        return f"http://127.0.0.1:{stack.ports['quiz']}/"
+    choice = os.environ.get("ORIGIN_PROXY", "auto")
+    if choice not in ("auto", "nginx", "gateway"):
+        raise SystemExit(f"ORIGIN_PROXY={choice!r}: use auto, nginx or gateway")
+    if choice == "nginx" or (choice == "auto" and nginx_binary()):
+        proxy: object = start_nginx(stack.ports, public_port, stack.run_dir)
+        if proxy is None:
+            raise SystemExit("ORIGIN_PROXY=nginx but nginx is not installed")
+        print(f"  origin (nginx)               http://127.0.0.1:{public_port}/", flush=True)
+    else:
+        proxy = start_gateway(stack.ports, public_port, stack.run_dir)
+        print(f"  origin (dev gateway)         http://127.0.0.1:{public_port}/", flush=True)
     stack.stoppers.append(proxy)
     return f"http://127.0.0.1:{public_port}/"
 

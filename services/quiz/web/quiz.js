@@ -286,4 +286,7 @@
   }
 
   window.QuizPages = { index, register, login, take, result, admin };
+  // The page names its function in <body data-page> (no inline script: the CSP forbids it).
+  const run = window.QuizPages[document.body.dataset.page];
+  if (run) run();
 })();

@@ -11,7 +11,7 @@
   const PAGE_MS = 10000, COUNT_MS = 1200, PODIUM_MS = 20000;
   const SCOPES = { individual: "Xếp hạng cá nhân", unit: "Xếp hạng đơn vị" };
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => { const d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; };
+  const esc = Contest.escape;
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   let meta = { units: {}, phases: {}, rounds: {} };
   let data = null, page = 0, frozen = null, timer = null, podiumTimer = null;
