@@ -32,7 +32,7 @@ async def _attempts(base: str, keys: dict[str, str], units: list[str]) -> None:
 
 
 async def test_dashboard_draws_every_chart(ns):
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
     app = create_app(quiz_settings(ns))
     contest = app.state.runtime.contest
@@ -79,7 +79,7 @@ async def test_dashboard_draws_every_chart(ns):
 
         # The round filter: week 1 has no answers, so no bars.
         await page.get_by_label("Vòng", exact=True).select_option("week-1")
-        await page.wait_for_function("document.querySelectorAll('#c-items svg rect.bar').length === 0")
+        await expect(page.locator("#c-items svg rect.bar")).to_have_count(0)
         # On a phone: one column, the page itself never wider than the screen.
         await page.set_viewport_size({"width": 390, "height": 844})
         await page.wait_for_timeout(100)

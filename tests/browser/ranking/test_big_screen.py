@@ -20,7 +20,7 @@ FINALISTS = {"ini-1": ("Sổ hóa hồ sơ một cửa", "hoa-son", 75.0), "ini-
 
 
 async def test_big_screen_fills_the_screen_follows_scores_and_reveals(ns):
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
     async with serve(ns) as (client, _app), async_playwright() as pw:
         base = str(client.base_url).rstrip("/")
@@ -64,8 +64,7 @@ async def test_big_screen_fills_the_screen_follows_scores_and_reveals(ns):
 
         # A score arrives over SSE: the row moves up and its score counts up to the new value.
         await send(ns.bootstrap, ns.topic_prefix, [judged("stage", "initiative", "ini-2", "s1", 2, 88.0)])
-        await page.wait_for_function(
-            "document.querySelector(\"#list li[data-id='ini-2'] .score\")?.textContent === '88'", timeout=15_000)
+        await expect(row.locator(".score")).to_have_text("88", timeout=15_000)
         assert await row.locator(".rank").inner_text() == "1"
 
         # Frozen: the badge, and the frozen standings even when a new score comes in.
