@@ -43,12 +43,14 @@ def seed(entry: str, service_urls: dict[str, str], admin_token: str, *, database
         if "error" in quiz_done:
             raise quiz_done["error"]
         attempts = quiz_done["attempts"]
+        if not initiatives and not attempts:
+            print("  demo data: kept from an earlier run in this folder", flush=True)
+            return
         print(f"  demo data: {len(initiatives)} initiatives, {attempts} quiz attempts, engagement "
-              + (", ".join(f"{p} {n}" for p, n in engaged.items()) or "kept")
+              + (", ".join(f"{p} {n}" for p, n in engaged.items()) or "none")
               + f" (loaded in {time.monotonic() - started:.1f} s; "
               + ", ".join(f"{k} {v:.1f} s" for k, v in {**took, "quiz": quiz_done.get("seconds", 0)}.items()) + ")",
               flush=True)
-
 
 
 def _seed_quiz_into(database_url: str, contest: Any, out: dict[str, Any]) -> None:
