@@ -27,7 +27,7 @@ ACCOUNTS = [
 JUDGES = ["gk-01", "gk-02", "gk-03", "truong-bgk"]
 # (title, field, summary, description): each becomes one commune's initiative.
 THEMES = [
-    ("Chợ 4.0 – thanh toán không dùng tiền mặt tại chợ", "kinh-te-so",
+    ("Chợ số – thanh toán không dùng tiền mặt tại chợ", "kinh-te-so",
      "Hướng dẫn tiểu thương mở tài khoản, dùng mã QR để bán hàng và theo dõi doanh thu.",
      "Tổ công nghệ số cộng đồng phối hợp với các ngân hàng hướng dẫn tận nơi cho tiểu thương; người dân mua "
      "hàng chỉ cần quét mã QR."),
@@ -131,29 +131,32 @@ def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tupl
             client.post(f"/api/admin/initiatives/initiatives/{ini_id}/approve", headers=admin).raise_for_status()
             return ini_id
 
-        approved = _parallel(initiative, list(enumerate(_unit_order(meta["units"], count))))
+        jobs = list(enumerate(_unit_order(meta["units"], count)))
+        approved = _parallel(initiative, jobs)
+        unit_of = {ini_id: unit for ini_id, (_, unit) in zip(approved, jobs, strict=True)}
 
-        def login(judge: str) -> tuple[str, dict[str, str]]:
+        def login(judge: str) -> tuple[str, dict[str, str], str | None]:
             r = client.post("/api/staff/login", json={"username": judge, "password": DEMO_PASSWORD})
             r.raise_for_status()
-            return r.json()["staff"]["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+            staff = r.json()["staff"]
+            return staff["id"], {"Authorization": f"Bearer {r.json()['token']}"}, staff["unit_id"]
 
         tokens = _parallel(login, JUDGES)
         quality = {ini_id: rng.uniform(0.55, 0.9) for ini_id in sorted(approved)}
         _judge_initiatives(client, rng, tokens, quality)
-        _stage(client, rng, admin, tokens, quality, sorted(approved))
+        _stage(client, rng, admin, tokens, quality, unit_of)
     return accounts, approved
 
 
 def _judge_initiatives(client: httpx.Client, rng: random.Random, tokens: list, quality: dict[str, float]) -> None:
     """Scoring in progress: each judge has done most, not all, of their assignments."""
-    def work(judge: tuple[str, dict[str, str]]) -> dict:
+    def work(judge: tuple[str, dict[str, str], str | None]) -> dict:
         r = client.get(f"/api/judging/judges/{judge[0]}/assignments", headers=judge[1])
         r.raise_for_status()
         return r.json()
 
     posts = []
-    for (judge_id, headers), todo in zip(tokens, _parallel(work, tokens), strict=True):
+    for (judge_id, headers, _unit), todo in zip(tokens, _parallel(work, tokens), strict=True):
         for item in sorted(todo["items"], key=lambda i: i["subject_id"]):
             if item["recused"] or rng.random() > 0.7:
                 continue
@@ -164,9 +167,9 @@ def _judge_initiatives(client: httpx.Client, rng: random.Random, tokens: list, q
 
 
 def _stage(client: httpx.Client, rng: random.Random, admin: dict, tokens: list, quality: dict[str, float],
-           approved: list[str]) -> None:
+           unit_of: dict[str, str]) -> None:
     """The final is set up: finalists chosen, the first presentations scored, the rest to come."""
-    finalists = sorted(approved, key=lambda i: -quality[i])[:STAGE_FINALISTS]
+    finalists = sorted(sorted(unit_of), key=lambda i: -quality[i])[:STAGE_FINALISTS]
     rng.shuffle(finalists)
     client.put("/api/stage/finalists", json={"initiative_ids": finalists}, headers=admin).raise_for_status()
     rubrics = client.get("/api/judging/rubrics").json()["items"]
@@ -174,6 +177,6 @@ def _stage(client: httpx.Client, rng: random.Random, admin: dict, tokens: list, 
     for ini_id in finalists[:STAGE_SCORED]:
         client.post(f"/api/stage/finalists/{ini_id}/open", headers=admin).raise_for_status()
         posts = [({"initiative_id": ini_id, "criteria": _scores(rng, stage_criteria, quality[ini_id])}, headers)
-                 for _judge_id, headers in tokens]
+                 for _judge_id, headers, unit in tokens if unit != unit_of[ini_id]]  # a unit's own judge abstains
         _parallel(lambda p: client.post("/api/stage/scores", json=p[0], headers=p[1]).raise_for_status(), posts)
         client.post(f"/api/stage/finalists/{ini_id}/close", headers=admin).raise_for_status()
