@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the suite drives for real: Chromium (browser journeys), Prometheus (metrics
-# checks), nginx (the single origin), DejaVu fonts (Vietnamese certificates), poppler (PDF → PNG). Installed only when missing and when we may (root).
+# checks), nginx (the single origin), DejaVu fonts (Vietnamese certificates), poppler (PDF → PNG
+# for the certificate checks). Installed only when missing and when we may (root).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \

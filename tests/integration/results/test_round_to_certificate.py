@@ -1,0 +1,197 @@
+"""End to end over the real quiz and ranking services (PostgreSQL + broker): papers drawn to the
+round's blueprint; before the round closes no route reveals a key; after it the review shows the
+right options; the frozen board's results are published once with a stable hash; a winner's
+certificate PDF carries the name with its diacritics and its verification page shows the same."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+from pypdf import PdfReader
+
+from services.quiz.app import create_app as create_quiz
+from services.ranking import prizes
+from tests.integration.quiz.conftest import auth, fresh_phone, quiz_settings
+from tests.integration.ranking.helpers import serve
+from tests.support import running, wait_for
+from tools.demo_contest import DEMO_BLUEPRINT, bank_with_levels, contest_dict, write_contest
+
+BOARD = "quiz.individual.round-week-1"
+CLOSE_IN = timedelta(seconds=40)  # room for two service start-ups and three attempts on a busy machine
+NAMES = ["Nguyễn Thị Thu Hằng", "Trần Văn Bình", "Lê Đức Mạnh"]
+RIGHT = [20, 15, 10]  # correct answers per participant: three different scores, no tie
+
+
+def _contest(tmp: Path, closes_at: datetime) -> Path:
+    raw = contest_dict(blueprints=True)
+    iso = lambda d: d.isoformat()  # noqa: E731
+    raw["quiz"]["rounds"] = [
+        {"id": "week-1", "name": "Tuần 1", "opens_at": iso(closes_at - timedelta(hours=2)), "closes_at": iso(closes_at),
+         "blueprint": DEMO_BLUEPRINT},
+        {"id": "week-2", "name": "Tuần 2", "opens_at": iso(closes_at), "closes_at": iso(closes_at + timedelta(days=7)),
+         "blueprint": DEMO_BLUEPRINT},
+    ]
+    return write_contest(tmp / "contest.yaml", raw)
+
+
+def _week2_bank() -> dict:
+    bank = bank_with_levels()
+    for q in bank["questions"]:
+        q["id"] = "w2-" + q["id"]
+    return bank
+
+
+@pytest.fixture
+def closing_ns(ns, tmp_path):
+    closes_at = datetime.now(UTC).replace(microsecond=0) + CLOSE_IN
+    return dataclasses.replace(ns, contest_file=_contest(tmp_path, closes_at)), closes_at
+
+
+async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns):
+    ns, closes_at = closing_ns
+    bank = {q["id"]: q for q in json.loads((ns.contest_file.parent / "questions.json").read_text("utf-8"))["questions"]}
+    admin = auth(ns.admin_token)
+    quiz_app = create_quiz(quiz_settings(ns))
+    async with running(quiz_app) as quiz, serve(ns) as (ranking, ranking_app):
+        people, papers, sent = [], [], []
+        for name in NAMES:
+            res = await quiz.post("/api/participants", json={"full_name": name, "phone": fresh_phone(),
+                                                             "unit_id": "van-dinh"})
+            assert res.status_code == 201, res.text
+            people.append(res.json())
+        for who in people:
+            res = await quiz.post("/api/attempts", json={"round_id": "week-1"}, headers=auth(who["token"]))
+            assert res.status_code == 201, res.text
+            papers.append(res.json())
+
+        # Every paper is drawn to the blueprint: 8 easy, 8 medium, 4 hard, every topic present.
+        for paper in papers:
+            served = [bank[q["question_id"]] for q in paper["questions"]]
+            assert Counter(q["level"] for q in served) == {"easy": 8, "medium": 8, "hard": 4}
+            assert set(DEMO_BLUEPRINT["topics"]) <= {q["topic"] for q in served}
+            assert "answer" not in json.dumps(paper) and "correct" not in json.dumps(paper)
+
+        # Before the close no route reveals a key.
+        first = papers[0]["attempt_id"]
+        for path, headers in ((f"/api/attempts/{first}/review", auth(people[0]["token"])),
+                              ("/api/rounds/week-1/review", auth(people[0]["token"])),
+                              ("/api/rounds/week-1/key", {})):
+            res = await quiz.get(path, headers=headers)
+            assert res.status_code == 409 and res.json()["error"]["code"] == "round_not_closed", (path, res.text)
+        res = await quiz.post("/api/admin/rounds/week-1/publish-key", json={"published_by": "Ban Tổ chức"},
+                              headers=admin)
+        assert res.status_code == 409, res.text
+        assert (await quiz.get(f"/api/attempts/{first}/review")).status_code == 401
+        assert (await quiz.get(f"/api/attempts/{first}/review", headers=auth(people[1]["token"]))).status_code == 404
+
+        for who, paper, right in zip(people, papers, RIGHT, strict=True):
+            answers = []
+            for i, q in enumerate(paper["questions"]):
+                key = bank[q["question_id"]]["answer"]
+                if i < right:
+                    answers.append({"question_id": q["question_id"], "option_key": key})
+                elif i < 18:
+                    answers.append({"question_id": q["question_id"],
+                                    "option_key": next(o["key"] for o in q["options"] if o["key"] != key)})
+            sent.append({a["question_id"]: a["option_key"] for a in answers})
+            res = await quiz.post(f"/api/attempts/{paper['attempt_id']}/submit", json={"answers": answers},
+                                  headers=auth(who["token"]))
+            assert res.status_code == 200 and res.json()["correct"] == right, res.text
+
+        # The ranking service gets the three attempts; the board is frozen; results wait for the close.
+        async def board_total() -> int:
+            return (await ranking.get(f"/api/boards/{BOARD}")).json()["total"] == 3
+        await wait_for(board_total, timeout=60, what="three attempts on the round board")
+        res = await ranking.post("/api/admin/results", json={"board_id": BOARD, "published_by": "Trưởng ban"},
+                                 headers=admin)
+        assert res.status_code == 409 and res.json()["error"]["code"] in ("window_not_closed", "board_not_frozen")
+        assert (await ranking.post(f"/api/admin/boards/{BOARD}/freeze", headers=admin)).status_code == 200
+
+        await wait_for(lambda: datetime.now(UTC) >= closes_at, timeout=CLOSE_IN.total_seconds() + 30,
+                       interval=0.2, what="the round to close")
+
+        # After the close: the review shows each question with the right option — except questions
+        # still in the bank of the open week-2 round, whose keys stay hidden.
+        res = await quiz.get(f"/api/attempts/{first}/review", headers=auth(people[0]["token"]))
+        assert res.status_code == 200, res.text
+        assert all(q["withheld"] and q["correct_key"] is None for q in res.json()["questions"])
+        assert "correct" not in json.dumps([q["options"] for q in res.json()["questions"]])
+        res = await quiz.post("/api/admin/questions?round_id=week-2", json=_week2_bank(), headers=admin)
+        assert res.status_code == 201, res.text
+        for who, paper, chosen in zip(people, papers, sent, strict=True):
+            res = await quiz.get(f"/api/attempts/{paper['attempt_id']}/review", headers=auth(who["token"]))
+            assert res.status_code == 200, res.text
+            review = res.json()
+            assert [q["question_id"] for q in review["questions"]] == [q["question_id"] for q in paper["questions"]]
+            for q in review["questions"]:
+                key = bank[q["question_id"]]["answer"]
+                assert (q["correct_key"], q["chosen_key"], q["withheld"]) == (key, chosen.get(q["question_id"]), False)
+                assert [o["key"] for o in q["options"] if o["correct"]] == [key]
+                assert q["is_correct"] == (chosen.get(q["question_id"]) == key)
+        rounds = (await quiz.get("/api/rounds/week-1/review", headers=auth(people[1]["token"]))).json()
+        assert [a["attempt_id"] for a in rounds["attempts"]] == [papers[1]["attempt_id"]]
+
+        # The answer key: not public until published, then every served question with its key.
+        assert (await quiz.get("/api/rounds/week-1/key")).status_code == 404
+        res = await quiz.post("/api/admin/rounds/week-1/publish-key", json={"published_by": "Ban Tổ chức"},
+                              headers=admin)
+        assert res.status_code == 201, res.text
+        key = (await quiz.get("/api/rounds/week-1/key")).json()
+        served_ids = {q["question_id"] for p in papers for q in p["questions"]}
+        assert {q["question_id"]: q["correct_key"] for q in key["questions"]} == {
+            i: bank[i]["answer"] for i in served_ids}
+        assert key["published_by"] == "Ban Tổ chức"
+
+        # Official results: published once, immutable, hash re-computed equal, re-publishing is the same.
+        res = await ranking.post("/api/admin/results", json={"board_id": BOARD, "published_by": "Trưởng ban"},
+                                 headers=admin)
+        assert res.status_code == 201, res.text
+        snap = res.json()
+        assert prizes.sha256(prizes.canonical(snap["content"])) == snap["sha256"]
+        winners = [(e["display_name"], e["prize"]) for e in snap["content"]["entries"]]
+        assert winners == [(NAMES[0], "first"), (NAMES[1], "second"), (NAMES[2], "second")]
+        again = await ranking.post("/api/admin/results", json={"board_id": BOARD, "published_by": "Người khác"},
+                                   headers=admin)
+        assert again.status_code == 200 and again.json() == snap
+        public = (await ranking.get(f"/api/results/{snap['snapshot_id']}")).json()
+        assert public == snap
+        async with ranking_app.state.runtime.pool.acquire() as conn:
+            stored = await conn.fetchval("SELECT content FROM published_results WHERE snapshot_id = $1",
+                                         snap["snapshot_id"])
+            assert prizes.sha256(stored.encode()) == snap["sha256"]
+            with pytest.raises(asyncpg.RaiseError, match="immutable"):
+                await conn.execute("UPDATE published_results SET published_by = 'x'")
+        page = await ranking.get(f"/results/{snap['snapshot_id']}")
+        assert page.status_code == 200 and NAMES[0] in page.text and "Giải Nhất" in page.text
+        assert snap["sha256"] in page.text
+        csv_text = (await ranking.get(f"/api/results/{snap['snapshot_id']}/export.csv")).content.decode("utf-8-sig")
+        assert f"Giải Nhất,{people[0]['participant_id']},{NAMES[0]}" in csv_text
+        xlsx = await ranking.get(f"/api/results/{snap['snapshot_id']}/export.xlsx")
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+        # The certificate: a PDF with the name as registered, the unit, the prize and the verification URL.
+        res = await ranking.get(f"/api/results/{snap['snapshot_id']}/certificates/{people[0]['participant_id']}.pdf")
+        assert res.status_code == 200 and res.headers["content-type"] == "application/pdf"
+        text = PdfReader(io.BytesIO(res.content)).pages[0].extract_text()
+        for part in (NAMES[0], "GIẢI NHẤT", "Thị trấn Vân Đình", "Chuyển đổi số – Vững bước tiến vào Kỷ nguyên mới"):
+            assert part in text, (part, text)
+        code = re.search(r"/verify/([A-Z2-7]{10})", text).group(1)
+        assert code == prizes.certificate_code(snap["sha256"], people[0]["participant_id"])
+        verified = (await ranking.get(f"/api/results/verify/{code}")).json()
+        assert verified["entry"]["display_name"] == NAMES[0] and verified["entry"]["prize_name"] == "Giải Nhất"
+        assert verified["snapshot"]["sha256"] == snap["sha256"]
+        page = await ranking.get(f"/verify/{code}")
+        assert page.status_code == 200 and "Giấy chứng nhận hợp lệ" in page.text
+        assert f'id="verified-name">{NAMES[0]}<' in page.text and 'id="verified-prize">Giải Nhất<' in page.text
+        bogus = await ranking.get("/verify/AAAAAAAAAA")
+        assert bogus.status_code == 404 and "không tồn tại" in bogus.text
+        loser = await ranking.get(f"/api/results/{snap['snapshot_id']}/certificates/nobody.pdf")
+        assert loser.status_code == 404 and loser.json()["error"]["code"] == "not_a_winner"
