@@ -6,7 +6,7 @@ Validated by pydantic at start-up; a wrong file stops the service with a message
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -281,6 +281,11 @@ class Contest(Model):
 
     def prizes_for(self, board_id: str) -> BoardPrizes | None:
         return next((p for p in self.prizes if p.board_id == board_id), None)
+
+    def quiz_settled_at(self, closes_at: datetime) -> datetime:
+        """When nothing can change a quiz window closing at `closes_at` any more: an attempt started
+        just before the close may still be submitted until its time limit and grace have passed."""
+        return closes_at + timedelta(seconds=self.quiz.time_limit_seconds + self.quiz.grace_seconds)
 
     def round(self, round_id: str) -> Round | None:
         return next((r for r in self.quiz.rounds if r.id == round_id), None)

@@ -1,8 +1,9 @@
 """Answer review and answer keys, only ever after a round has closed.
 
-Before `closes_at` nothing here reveals a key: the review answers 409 and the key cannot be
-published or read. After it, a question that is also in the current bank of a round not yet
-closed keeps its key hidden (`withheld`), so a shared bank never leaks into an open round.
+Until the round is settled — closed, and its last attempt (started just before the close) past
+its time limit and grace — nothing here reveals a key: the review answers 409 and the key cannot
+be published or read. After it, a question that is also in the current bank of a round not yet
+settled keeps its key hidden (`withheld`), so a shared bank never leaks into an open round.
 """
 
 from __future__ import annotations
@@ -29,17 +30,19 @@ def closed_round(rt: Runtime, round_id: str, now: datetime) -> Round:
     rnd = rt.contest.round(round_id)
     if rnd is None:
         raise QuizError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
-    if now < rnd.closes_at:
-        raise QuizError(409, "round_not_closed", f"{rnd.name} chưa kết thúc: đáp án chỉ được công bố sau khi vòng "
-                        f"thi đóng lúc {format_utc(rnd.closes_at)}.", {"closes_at": format_utc(rnd.closes_at)})
+    settled = rt.contest.quiz_settled_at(rnd.closes_at)
+    if now < settled:
+        raise QuizError(409, "round_not_closed", f"{rnd.name} chưa kết thúc: đáp án chỉ được công bố sau khi vòng thi "
+                        "đóng và lượt thi cuối cùng đã hết giờ.",
+                        {"closes_at": format_utc(rnd.closes_at), "review_opens_at": format_utc(settled)})
     return rnd
 
 
 async def withheld_ids(rt: Runtime, conn: asyncpg.Connection, now: datetime) -> set[str]:
-    """Question ids in the current bank of any round that has not closed yet."""
+    """Question ids in the current bank of any round whose attempts can still be taken or submitted."""
     out: set[str] = set()
     for rnd in rt.contest.quiz.rounds:
-        if now < rnd.closes_at:
+        if now < rt.contest.quiz_settled_at(rnd.closes_at):
             version = await store.current_bank_version(conn, rt.contest.contest_id, rnd.id)
             if version is not None:
                 out.update(q.id for q in await store.bank_questions(conn, version))

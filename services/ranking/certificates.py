@@ -50,7 +50,7 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> f
 
 def _date_vi(iso: str, tz: ZoneInfo) -> str:
     d = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(tz)
-    return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+    return f"Ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
 
 
 def render(published: dict[str, Any], entry: dict[str, Any], verify_url: str, code: str, tz: ZoneInfo) -> bytes:
@@ -109,7 +109,7 @@ def render(published: dict[str, Any], entry: dict[str, Any], verify_url: str, co
     c.drawCentredString(cx, y, entry["prize_name"].upper())
     c.setFillColor(HexColor("#222222"))
     c.setFont("cert-serif", 12)
-    c.drawRightString(width - 80, 120, f"Ứng Hòa, {_date_vi(published['published_at'], tz)}")
+    c.drawRightString(width - 80, 120, _date_vi(published["published_at"], tz))
     c.drawRightString(width - 80, 102, "TM. BAN TỔ CHỨC")
     # QR code and short URL to the public verification page.
     qr = QrCodeWidget(verify_url, barLevel="M")

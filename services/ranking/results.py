@@ -37,6 +37,8 @@ def window_closed(rt: Runtime, board_id: str, now: datetime) -> None:
         ends = datetime.combine(day + timedelta(days=1), time(), contest.tz)
     else:
         ends = next((p.closes_at for p in contest.phases if p.id == parsed.phase_id), None)
+    if ends is not None and parsed.phase_id == contest.quiz.phase_id:
+        ends = contest.quiz_settled_at(ends)  # attempts started before the close still count
     if ends is None:
         raise views.not_found(board_id)
     if now < ends:
@@ -82,12 +84,13 @@ async def preview(rt: Runtime, board_id: str) -> dict[str, Any]:
 async def decide(rt: Runtime, board_id: str, entrant_ids: list[str], reason: str, decided_by: str) -> dict[str, Any]:
     declared = board_prizes(rt, board_id)
     _, entries = await _frozen(rt, board_id)
+    async with rt.pool.acquire() as conn:
+        if await results_store.by_board(conn, board_id) is not None:
+            raise ApiError(409, "results_already_published", "Kết quả của bảng này đã được công bố; không thể thay đổi.")
     problem = prizes.check_decision(entries, declared, entrant_ids)
     if problem:
         raise ApiError(422, "decision_does_not_match", problem, details={"board_id": board_id})
     async with rt.pool.acquire() as conn:
-        if await results_store.by_board(conn, board_id) is not None:
-            raise ApiError(409, "results_already_published", "Kết quả của bảng này đã được công bố; không thể thay đổi.")
         at = await results_store.add_decision(conn, board_id, entrant_ids, reason, decided_by)
     return {"board_id": board_id, "entrant_ids": entrant_ids, "reason": reason, "decided_by": decided_by,
             "decided_at": format_utc(at)}
@@ -106,7 +109,10 @@ async def publish(rt: Runtime, board_id: str, published_by: str) -> tuple[int, d
     frozen_at, entries = await _frozen(rt, board_id)
     async with rt.pool.acquire() as conn:
         decided = await results_store.decisions(conn, board_id)
+        existing = await results_store.by_board(conn, board_id)
     assignment = prizes.assign(entries, declared, decided)
+    if assignment.conflicts and existing is not None:
+        raise _already(existing)
     if assignment.conflicts:
         raise ApiError(409, "tie_at_prize_boundary",
                        "Có người đồng hạng tại ranh giới giải: Ban Tổ chức cần ghi quyết định (thứ tự và lý do) cho "
@@ -125,9 +131,13 @@ async def publish(rt: Runtime, board_id: str, published_by: str) -> tuple[int, d
         return 201, _published(row)
     if row["sha256"] == digest:
         return 200, _published(row)
-    raise ApiError(409, "results_already_published",
-                   "Kết quả của bảng này đã được công bố và khác với bảng đang khóa: kết quả đã công bố không thể "
-                   "thay đổi.", details={"snapshot_id": row["snapshot_id"], "sha256": row["sha256"]})
+    raise _already(row)
+
+
+def _already(row: Any) -> ApiError:
+    return ApiError(409, "results_already_published",
+                    "Kết quả của bảng này đã được công bố và khác với bảng đang khóa: kết quả đã công bố không thể "
+                    "thay đổi.", details={"snapshot_id": row["snapshot_id"], "sha256": row["sha256"]})
 
 
 async def snapshot(rt: Runtime, snapshot_id: str) -> dict[str, Any]:

@@ -84,12 +84,7 @@ async def results_page(rt: RuntimeDep, snapshot_id: str) -> HTMLResponse:
     parts = [f'<h1>{escape(c["title"])}</h1>',
              f'<p>Cuộc thi “{escape(c["contest_title"])}”</p>',
              f'<p class="rs-meta">Công bố lúc {_when(snap["published_at"], rt)} bởi {escape(snap["published_by"])}; '
-             f'theo bảng xếp hạng đã khóa lúc {_when(c["frozen_at"], rt)}.</p>',
-             f'<p class="rs-meta">Mã kết quả {escape(snap["snapshot_id"])} · SHA-256 '
-             f'<span class="rs-hash">{escape(snap["sha256"])}</span></p>',
-             f'<div class="rs-actions"><a class="button secondary" href="/api/results/{sid}/export.csv">Tải CSV</a>'
-             f'<a class="button secondary" href="/api/results/{sid}/export.xlsx">Tải Excel</a>'
-             f'<a class="button secondary" href="/api/results/{sid}">Dữ liệu JSON</a></div>']
+             f'theo bảng xếp hạng đã khóa lúc {_when(c["frozen_at"], rt)}.</p>']
     for tier in c["tiers"]:
         rows = _winner_rows(snap, tier["id"])
         if not rows:
@@ -101,6 +96,13 @@ async def results_page(rt: RuntimeDep, snapshot_id: str) -> HTMLResponse:
     for d in c["decisions"]:
         parts.append(f'<p class="rs-meta">Quyết định về đồng hạng ({escape(d["decided_by"])}, {_when(d["decided_at"], rt)}): '
                      f'{escape(d["reason"])}</p>')
+    # How anyone checks this is the published result: its hash, and the data to re-compute it from.
+    parts.append('<section class="card"><h2>Tính xác thực</h2>'
+                 f'<p class="rs-meta">Mã kết quả {escape(snap["snapshot_id"])} · SHA-256 '
+                 f'<span class="rs-hash">{escape(snap["sha256"])}</span></p>'
+                 f'<div class="rs-actions"><a class="button secondary" href="/api/results/{sid}/export.csv">Tải CSV</a>'
+                 f'<a class="button secondary" href="/api/results/{sid}/export.xlsx">Tải Excel</a>'
+                 f'<a class="button secondary" href="/api/results/{sid}">Dữ liệu JSON</a></div></section>')
     return _page(c["title"], "".join(parts))
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from pypdf import PdfReader
 
@@ -21,17 +22,20 @@ from services.quiz.app import create_app as create_quiz
 from services.ranking import prizes
 from tests.integration.quiz.conftest import auth, fresh_phone, quiz_settings
 from tests.integration.ranking.helpers import serve
-from tests.support import running, wait_for
+from tests.integration.results.browser import ARTIFACTS, chromium_available, pdf_to_png, phone, signed_in, uvicorn_served
+from tests.support import wait_for
 from tools.demo_contest import DEMO_BLUEPRINT, bank_with_levels, contest_dict, write_contest
 
 BOARD = "quiz.individual.round-week-1"
-CLOSE_IN = timedelta(seconds=40)  # room for two service start-ups and three attempts on a busy machine
+CLOSE_IN = timedelta(seconds=35)  # room for two service start-ups and three attempts on a busy machine
+TIME_LIMIT = 20  # seconds per attempt: the round is settled (keys shown) this long after its close
 NAMES = ["Nguyễn Thị Thu Hằng", "Trần Văn Bình", "Lê Đức Mạnh"]
 RIGHT = [20, 15, 10]  # correct answers per participant: three different scores, no tie
 
 
 def _contest(tmp: Path, closes_at: datetime) -> Path:
     raw = contest_dict(blueprints=True)
+    raw["quiz"].update(time_limit_seconds=TIME_LIMIT, grace_seconds=0)
     iso = lambda d: d.isoformat()  # noqa: E731
     raw["quiz"]["rounds"] = [
         {"id": "week-1", "name": "Tuần 1", "opens_at": iso(closes_at - timedelta(hours=2)), "closes_at": iso(closes_at),
@@ -60,7 +64,8 @@ async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns
     bank = {q["id"]: q for q in json.loads((ns.contest_file.parent / "questions.json").read_text("utf-8"))["questions"]}
     admin = auth(ns.admin_token)
     quiz_app = create_quiz(quiz_settings(ns))
-    async with running(quiz_app) as quiz, serve(ns) as (ranking, ranking_app):
+    async with (uvicorn_served(quiz_app) as quiz_url, httpx.AsyncClient(base_url=quiz_url, timeout=10) as quiz,
+                serve(ns) as (ranking, ranking_app)):
         people, papers, sent = [], [], []
         for name in NAMES:
             res = await quiz.post("/api/participants", json={"full_name": name, "phone": fresh_phone(),
@@ -117,6 +122,14 @@ async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns
 
         await wait_for(lambda: datetime.now(UTC) >= closes_at, timeout=CLOSE_IN.total_seconds() + 30,
                        interval=0.2, what="the round to close")
+        # Closed, but an attempt started just before the close could still be running: still no key.
+        if datetime.now(UTC) < closes_at + timedelta(seconds=TIME_LIMIT - 3):
+            res = await quiz.get(f"/api/attempts/{first}/review", headers=auth(people[0]["token"]))
+            assert res.status_code == 409 and "review_opens_at" in res.json()["error"]["details"], res.text
+            assert (await quiz.get("/api/rounds/week-1/key")).status_code == 409
+        settled = closes_at + timedelta(seconds=TIME_LIMIT)
+        await wait_for(lambda: datetime.now(UTC) >= settled, timeout=TIME_LIMIT + 30, interval=0.2,
+                       what="the round's last attempt to run out of time")
 
         # After the close: the review shows each question with the right option — except questions
         # still in the bank of the open week-2 round, whose keys stay hidden.
@@ -195,3 +208,34 @@ async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns
         assert bogus.status_code == 404 and "không tồn tại" in bogus.text
         loser = await ranking.get(f"/api/results/{snap['snapshot_id']}/certificates/nobody.pdf")
         assert loser.status_code == 404 and loser.json()["error"]["code"] == "not_a_winner"
+
+        if chromium_available():
+            await _look_at_the_pages(quiz_url, str(ranking.base_url).rstrip("/"), people[0], snap, code, res.content)
+
+
+async def _look_at_the_pages(quiz_url: str, ranking_url: str, who: dict, snap: dict, code: str, pdf: bytes) -> None:
+    """What a resident sees on a phone: the review, the results page (also printed), the verification."""
+    from playwright.async_api import expect
+
+    async with phone() as (context, errors):
+        await signed_in(context, quiz_url, who)
+        page = await context.new_page()
+        await page.goto(f"{quiz_url}/quiz/review?round=week-1")
+        await expect(page.get_by_text("— đáp án đúng").first).to_be_visible(timeout=20_000)
+        await expect(page.locator(".review-q")).to_have_count(20)
+        await page.screenshot(path=ARTIFACTS / "review.png", full_page=True)
+
+        await page.goto(f"{ranking_url}/results/{snap['snapshot_id']}")
+        await expect(page.get_by_role("heading", name="Giải Nhất", exact=True)).to_be_visible()
+        await expect(page.get_by_text(NAMES[0])).to_be_visible()
+        await page.screenshot(path=ARTIFACTS / "results-phone.png")
+        await page.emulate_media(media="print")
+        assert await page.locator("header.site").is_hidden() and await page.locator(".rs-actions").is_hidden()
+        await page.emulate_media(media="screen")
+
+        await page.goto(f"{ranking_url}/verify/{code}")
+        await expect(page.get_by_role("heading", name="Giấy chứng nhận hợp lệ")).to_be_visible()
+        await page.screenshot(path=ARTIFACTS / "verify-phone.png", full_page=True)
+        assert errors == [], errors
+    png = pdf_to_png(pdf, ARTIFACTS / "certificate.png")
+    assert png.stat().st_size > 10_000
