@@ -223,7 +223,8 @@ async def _look_at_the_pages(quiz_url: str, ranking_url: str, who: dict, snap: d
         await page.goto(f"{quiz_url}/quiz/review?round=week-1")
         await expect(page.get_by_text("— đáp án đúng").first).to_be_visible(timeout=20_000)
         await expect(page.locator(".review-q")).to_have_count(20)
-        await page.screenshot(path=ARTIFACTS / "review.png", full_page=True)
+        await page.get_by_text("— đáp án đúng").first.scroll_into_view_if_needed()
+        await page.screenshot(path=ARTIFACTS / "review-phone.png")
 
         await page.goto(f"{ranking_url}/results/{snap['snapshot_id']}")
         await expect(page.get_by_role("heading", name="Giải Nhất", exact=True)).to_be_visible()
