@@ -134,3 +134,30 @@ async def answer_key(rt: Runtime, round_id: str) -> dict[str, Any]:
                       for q in ordered],
         "withheld_count": sum(1 for q in ordered if q.id in hidden),
     }
+
+
+def observed_level(share_correct: float) -> str:
+    """The level a question's observed share correct suggests (organizers re-level between rounds)."""
+    return "easy" if share_correct >= 0.8 else "medium" if share_correct >= 0.5 else "hard"
+
+
+async def item_analysis(rt: Runtime, round_id: str) -> dict[str, Any]:
+    """Each question served in the round: how often, share answered correctly, declared vs observed level."""
+    rnd = rt.contest.round(round_id)
+    if rnd is None:
+        raise QuizError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
+    async with rt.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT q->>'id' AS id, max(q->>'topic') AS topic, max(q->>'level') AS level, count(*) AS served,"
+            " count(*) FILTER (WHERE c.choices->>(q->>'id') = q->>'answer') AS correct"
+            " FROM attempts a JOIN attempt_choices c USING (attempt_id), jsonb_array_elements(a.questions) AS q"
+            " WHERE a.contest_id = $1 AND a.round_id = $2 AND a.status = 'submitted'"
+            " GROUP BY q->>'id' ORDER BY q->>'id'", rt.contest.contest_id, round_id)
+    items = []
+    for r in rows:
+        share = r["correct"] / r["served"]
+        seen = observed_level(share)
+        items.append({"question_id": r["id"], "topic": r["topic"], "declared_level": r["level"],
+                      "served": r["served"], "share_correct": round(share, 4), "observed_level": seen,
+                      "relevel": r["level"] is not None and r["level"] != seen})
+    return {"round_id": round_id, "items": items}

@@ -44,3 +44,10 @@ async def answer_key(round_id: str, rt: Rt) -> dict[str, Any]:
 async def publish_key(round_id: str, body: PublishKeyIn, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
     check_admin(rt.settings.admin_token.get_secret_value(), authorization)
     return await review.publish_key(rt, round_id, " ".join(body.published_by.split()))
+
+
+@router.get("/api/admin/rounds/{round_id}/items")
+async def item_analysis(round_id: str, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
+    """Item analysis for organizers: observed share correct next to each question's declared level."""
+    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    return await review.item_analysis(rt, round_id)

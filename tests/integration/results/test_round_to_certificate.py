@@ -152,6 +152,15 @@ async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns
         rounds = (await quiz.get("/api/rounds/week-1/review", headers=auth(people[1]["token"]))).json()
         assert [a["attempt_id"] for a in rounds["attempts"]] == [papers[1]["attempt_id"]]
 
+        # Item analysis for organizers: each served question's share correct next to its declared level.
+        items = (await quiz.get("/api/admin/rounds/week-1/items", headers=admin)).json()["items"]
+        assert {i["question_id"] for i in items} == {q["question_id"] for p in papers for q in p["questions"]}
+        for item in items:
+            right = sum(chosen.get(item["question_id"]) == bank[item["question_id"]]["answer"] for chosen in sent)
+            served = sum(1 for p in papers if item["question_id"] in {q["question_id"] for q in p["questions"]})
+            assert (item["served"], item["share_correct"]) == (served, round(right / served, 4))
+            assert item["declared_level"] == bank[item["question_id"]]["level"]
+
         # The answer key: not public until published, then every served question with its key.
         assert (await quiz.get("/api/rounds/week-1/key")).status_code == 404
         res = await quiz.post("/api/admin/rounds/week-1/publish-key", json={"published_by": "Ban Tổ chức"},
