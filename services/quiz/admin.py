@@ -57,7 +57,7 @@ async def upload_questions(
         raise QuizError(422, "empty_file", "Tệp tải lên trống.")
     fmt = bank.detect_format(filename, ctype, data)
     questions = bank.parse_bank(data, fmt)
-    bank_checks.check_import(rt, questions, round_id)
+    await bank_checks.check_import(rt, questions, round_id)
     return await import_bank(rt, questions, round_id=round_id, source=filename or f"upload.{fmt}")
 
 
