@@ -95,6 +95,7 @@ async def snapshot(rt: RuntimeDep, snapshot_id: str) -> Response:
 
 
 HEADER = ["Hạng", "Giải", "Mã", "Tên", "Đơn vị", "Điểm"]
+CACHED_CERTIFICATES = 256
 
 
 def _rows(snap: dict[str, Any]) -> list[list[Any]]:
@@ -151,10 +152,18 @@ async def certificate(rt: RuntimeDep, request: Request, snapshot_id: str, entran
     snap = await results.snapshot(rt, snapshot_id)
     entry = results.entry_of(snap, entrant_id)
     code = prizes.certificate_code(snap["sha256"], entrant_id)
-    try:
-        pdf = await asyncio.to_thread(certificates.render, snap, entry, verify_url(rt, request, code), code,
-                                      rt.contest.tz)
-    except certificates.FontsMissing:
-        raise ApiError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.") from None
+    url = verify_url(rt, request, code)
+    # Snapshots never change, so a rendered certificate can be served again (rendering costs CPU).
+    cache: dict[tuple[str, str, str], bytes] = rt.state.setdefault("certificate_cache", {})
+    pdf = cache.get((snapshot_id, entrant_id, url))
+    if pdf is None:
+        try:
+            pdf = await asyncio.to_thread(certificates.render, snap, entry, url, code, rt.contest.tz)
+        except certificates.FontsMissing:
+            raise ApiError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.",
+                           headers={"Retry-After": "3600"}) from None
+        if len(cache) >= CACHED_CERTIFICATES:
+            cache.pop(next(iter(cache)))
+        cache[(snapshot_id, entrant_id, url)] = pdf
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="giay-chung-nhan-{code}.pdf"'})

@@ -5,7 +5,7 @@
   const el = (tag, text, cls) => { const n = document.createElement(tag); if (text !== undefined) n.textContent = text; if (cls) n.className = cls; return n; };
   const err = $("error"), out = $("attempts"), select = $("round");
 
-  function question(q, i) {
+  function question(q, i, recorded) {
     const box = el("div", undefined, "review-q");
     box.append(el("p", `Câu ${i + 1}. ${q.text}`));
     const list = el("ol");
@@ -15,12 +15,13 @@
       if (o.correct) cls = "correct"; else if (chosen) cls = "chosen-wrong";
       let label = `${o.key}. ${o.text}`;
       if (o.correct) label += " — đáp án đúng";
-      if (chosen) label += " (bạn chọn)";
+      if (chosen && recorded) label += " (bạn chọn)";
       list.append(el("li", label, cls));
     }
     box.append(list);
     let verdict;
     if (q.withheld) verdict = "Đáp án câu này sẽ được công bố khi các vòng thi còn dùng câu hỏi này kết thúc.";
+    else if (!recorded) verdict = "Không có bản ghi lựa chọn của bạn cho lượt thi này.";
     else if (q.chosen_key === null) verdict = "Bạn chưa trả lời câu này.";
     else verdict = q.is_correct ? "Bạn trả lời đúng." : "Bạn trả lời chưa đúng.";
     box.append(el("p", verdict, "verdict"));
@@ -37,7 +38,7 @@
         card.append(el("h2", `${res.round_name} – lượt ${n + 1}`));
         if (a.result) card.append(el("p", `Điểm: ${Contest.fmtScore(a.result.score)} · Đúng ${a.result.correct}/${a.result.total} câu`));
         else card.append(el("p", "Lượt thi này không được nộp trong thời gian quy định.", "muted"));
-        a.questions.forEach((q, i) => card.append(question(q, i)));
+        a.questions.forEach((q, i) => card.append(question(q, i, a.choices_recorded)));
         out.append(card);
       });
     } catch (e) { Contest.showError(err, e); err.focus(); }

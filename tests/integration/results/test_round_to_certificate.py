@@ -117,8 +117,11 @@ async def test_a_round_from_blueprint_papers_to_verified_certificates(closing_ns
         await wait_for(board_total, timeout=60, what="three attempts on the round board")
         res = await ranking.post("/api/admin/results", json={"board_id": BOARD, "published_by": "Trưởng ban"},
                                  headers=admin)
-        assert res.status_code == 409 and res.json()["error"]["code"] in ("window_not_closed", "board_not_frozen")
+        assert res.status_code == 409 and res.json()["error"]["code"] == "window_not_closed", res.text
         assert (await ranking.post(f"/api/admin/boards/{BOARD}/freeze", headers=admin)).status_code == 200
+        res = await ranking.post("/api/admin/results", json={"board_id": BOARD, "published_by": "Trưởng ban"},
+                                 headers=admin)
+        assert res.status_code == 409 and res.json()["error"]["code"] == "window_not_closed", res.text
 
         await wait_for(lambda: datetime.now(UTC) >= closes_at, timeout=CLOSE_IN.total_seconds() + 30,
                        interval=0.2, what="the round to close")
