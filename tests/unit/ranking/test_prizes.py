@@ -97,3 +97,23 @@ def test_the_canonical_content_and_its_hash_are_stable(tmp_path):
     code = prizes.certificate_code(prizes.sha256(text), "p0")
     assert len(code) == 10 and code.isalnum() and code == prizes.certificate_code(prizes.sha256(text), "p0")
     assert code != prizes.certificate_code(prizes.sha256(text), "p1")
+
+
+@pytest.mark.parametrize(("prizes_field", "message"), [
+    ([{"board_id": "quiz.unit.all", "tiers": [{"id": "a", "name": "A", "count": 1}]}] * 2,
+     "duplicate prizes board_id 'quiz.unit.all'"),
+    ([{"board_id": "not a board", "tiers": [{"id": "a", "name": "A", "count": 1}]}], "prizes.0.board_id"),
+    ([{"board_id": "quiz.unit.all", "tiers": []}], "prizes.0.tiers"),
+    ([{"board_id": "quiz.unit.all", "tiers": [{"id": "a", "name": "A", "count": 0}]}], "prizes.0.tiers.0.count"),
+    ([{"board_id": "quiz.unit.all", "tiers": [{"id": "a", "name": "A", "count": 1}, {"id": "a", "name": "B", "count": 1}]}],
+     "duplicate prize tier id 'a'"),
+])
+def test_the_contest_file_refuses_bad_prizes(prizes_field, message):
+    from shared.contest import ContestFileError, parse_contest
+    from tools.demo_contest import contest_dict
+
+    raw = {**{k: v for k, v in contest_dict().items() if k != "units_file"},
+           "units": [{"id": "van-dinh", "name": "Thị trấn Vân Đình"}], "prizes": prizes_field}
+    with pytest.raises(ContestFileError) as exc:
+        parse_contest(raw)
+    assert message in str(exc.value)
