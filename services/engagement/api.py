@@ -54,7 +54,8 @@ async def ingest(
         verify(platform.secrets, webhook_id, webhook_timestamp, body, webhook_signature,
                now=time.time(), tolerance_seconds=rt.settings.webhook_tolerance_seconds)  # type: ignore[attr-defined]
     except SignatureError as exc:
-        raise ApiError(400 if exc.code == "missing_signature" else 401, exc.code, exc.message) from None
+        # Missing headers are an unauthenticated request like a wrong signature: 401 either way.
+        raise ApiError(401, exc.code, exc.message) from None
     assert webhook_id is not None
     if len(webhook_id) > 200:
         raise ApiError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
