@@ -110,7 +110,13 @@ async def _participant(rt: Runtime, authorization: str | None) -> str:
 
 
 async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, action: str) -> dict[str, Any]:
-    participant = await _participant(rt, authorization)
+    claims = verify_participant_token(rt.settings.participant_public_key, bearer(authorization), rt.contest.contest_id)
+    # Likes count only from a phone proved by a one-time code (`pv`, set by quiz): throw-away
+    # registrations cannot like. Unlike needs no proof: it can only take back.
+    if action == "like" and not claims.phone_verified:
+        raise ApiError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
+                       "trước khi bình chọn.")
+    participant = claims.id
     actor = hash_actor(hash_key(rt), PORTAL, participant)
     async with rt.pool.acquire() as conn:
         platform = await store.get_platform(conn, PORTAL)
