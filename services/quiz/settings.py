@@ -38,7 +38,9 @@ class QuizSettings(ServiceSettings):
     otp_max_tries: Annotated[int, Field(ge=1, le=20)] = 5
     otp_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 60  # between two codes to one phone
     otp_daily_per_phone: Annotated[int, Field(ge=1, le=100)] = 5  # codes per phone in any 24 h
-    otp_hourly_per_ip: Annotated[int, Field(ge=1)] = 20  # codes asked from one IP in any hour
+    # Codes asked from one IP in any hour: generous, since mobile carriers put many residents behind one
+    # address (CGNAT); it stops one client spraying codes at many numbers.
+    otp_hourly_per_ip: Annotated[int, Field(ge=1)] = 60
 
     bank_upload_max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     active_gauge_refresh_seconds: Annotated[float, Field(gt=0)] = 5.0

@@ -11,10 +11,16 @@ from typing import Protocol
 import httpx
 import orjson
 
-from services.quiz.domain import QuizError, mask_phone
+from services.quiz.domain import mask_phone
 from services.quiz.settings import QuizSettings
+from shared.http import ApiError
 
 log = logging.getLogger(__name__)
+
+
+def sms_down() -> ApiError:
+    return ApiError(503, "sms_unavailable", "Chưa gửi được tin nhắn SMS, vui lòng thử lại sau ít phút.",
+                    headers={"Retry-After": "30"})
 
 
 def otp_text(code: str, ttl_seconds: int) -> str:
@@ -58,10 +64,10 @@ class HttpSmsSender:
             res = await self.client.post(self.url, json=body, headers={"Authorization": f"Bearer {self.token}"})
         except httpx.HTTPError as exc:
             log.warning("SMS gateway unreachable: %r", exc)
-            raise QuizError(503, "sms_unavailable", "Chưa gửi được tin nhắn SMS, vui lòng thử lại sau ít phút.") from None
+            raise sms_down() from None
         if res.status_code >= 300:
             log.warning("SMS gateway answered %s for %s", res.status_code, mask_phone(phone))
-            raise QuizError(503, "sms_unavailable", "Chưa gửi được tin nhắn SMS, vui lòng thử lại sau ít phút.")
+            raise sms_down()
 
     async def aclose(self) -> None:
         await self.client.aclose()
