@@ -123,6 +123,10 @@ async def otp_usage(conn: asyncpg.Connection, contest_id: str, phone: str, ip: s
 async def log_otp_request(conn: asyncpg.Connection, contest_id: str, phone: str, ip: str, now: datetime) -> None:
     await conn.execute("INSERT INTO otp_requests (contest_id, phone, ip, requested_at) VALUES ($1, $2, $3, $4)",
                        contest_id, phone, ip, now)
+    # Only the last day counts: forget older requests of this phone and IP (numbers asked for are kept
+    # no longer than the limits need them).
+    await conn.execute("DELETE FROM otp_requests WHERE (phone = $1 OR ip = $2)"
+                       " AND requested_at < $3::timestamptz - interval '2 days'", phone, ip, now)
 
 
 async def log_otp_failure(conn: asyncpg.Connection, contest_id: str, phone: str, now: datetime) -> None:
