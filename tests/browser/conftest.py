@@ -121,14 +121,17 @@ class Api:
         return {"phone": phone, **self.ok(self.http.post("/api/participants", json={
             "full_name": name, "phone": phone, "unit_id": unit_id}))}
 
+    def sms_codes(self, phone: str) -> list[str]:
+        """The one-time codes the dev (console) SMS sender wrote for `phone` under the run dir."""
+        if not self.sms_file.exists():
+            return []
+        lines = [json.loads(x) for x in self.sms_file.read_text(encoding="utf-8").splitlines() if x.endswith("}")]
+        return [x["code"] for x in lines if x["phone"] == phone]
+
     def sms_code(self, phone: str, after: int = 0) -> str:
-        """The newest one-time code the dev (console) SMS sender wrote for `phone` under the run dir."""
-        def codes() -> list[str]:
-            if not self.sms_file.exists():
-                return []
-            lines = [json.loads(x) for x in self.sms_file.read_text(encoding="utf-8").splitlines() if x]
-            return [x["code"] for x in lines if x["phone"] == phone]
-        return self.wait(lambda: len(codes()) > after and codes()[-1], f"an SMS code for {phone}")
+        """The newest code for `phone` once there are more than `after`."""
+        return self.wait(lambda: len(self.sms_codes(phone)) > after and self.sms_codes(phone)[-1],
+                         f"an SMS code for {phone}")
 
     def wait(self, predicate: Callable[[], Any], what: str, timeout: float = SLOW / 1000) -> Any:
         deadline = time.monotonic() + timeout

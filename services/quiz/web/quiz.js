@@ -115,7 +115,12 @@
         Contest.saveParticipant({ participant_id: res.participant_id, display_name: res.display_name, unit_id: res.unit_id }, res.token);
         location.href = "/quiz/take";
       } catch (e) {
-        if (e.code === "phone_registered") e.message += " (Trang Đăng nhập ở trên cùng.)";
+        if (e.code === "phone_registered") {
+          // the server has sent that phone a login code: go on where it is entered (the phone stays
+          // in this tab's sessionStorage, not in the URL)
+          sessionStorage.setItem("otp_phone", body.phone);
+          location.href = "/quiz/login"; return;
+        }
         showError(e);
       } finally { $("submit").disabled = false; }
     });
@@ -123,6 +128,13 @@
 
   async function login() {
     account();
+    const pending = sessionStorage.getItem("otp_phone");
+    if (pending) {
+      sessionStorage.removeItem("otp_phone");
+      $("phone").value = pending;
+      $("sent").textContent = "Số điện thoại này đã được đăng ký. Nếu đó là số của bạn, mã OTP đã được gửi tới số này: nhập mã để đăng nhập.";
+      $("login-form").classList.remove("hidden");
+    }
     $("otp-form").addEventListener("submit", async (ev) => {
       ev.preventDefault(); hideError();
       try {
