@@ -80,8 +80,8 @@ async def request_otp(rt: Runtime, phone: str, ip: str) -> dict:
             "message": "Nếu số điện thoại đã đăng ký, mã OTP đã được gửi tới số đó."}
 
 
-WRONG_CODE = QuizError(401, "invalid_otp", "Mã OTP không đúng hoặc đã hết hạn. Vui lòng kiểm tra lại hoặc yêu cầu "
-                       "mã mới.")
+def wrong_code() -> QuizError:
+    return QuizError(401, "invalid_otp", "Mã OTP không đúng hoặc đã hết hạn. Vui lòng kiểm tra lại hoặc yêu cầu mã mới.")
 
 
 async def _verified(rt: Runtime, p: store.ParticipantRow) -> store.ParticipantRow:
@@ -96,7 +96,7 @@ async def login(rt: Runtime, phone: str, code: str) -> dict:
     async with rt.pool.acquire() as conn:
         p = await store.participant_by_phone(conn, rt.contest.contest_id, number)
     if not await otp.check_code(rt, number, p.participant_id if p else None, code) or p is None:
-        raise WRONG_CODE
+        raise wrong_code()
     if excluded(rt, number):
         raise NOT_ALLOWED
     return token_for(rt, await _verified(rt, p))
@@ -126,7 +126,7 @@ async def verify(rt: Runtime, participant_id: str, code: str) -> dict:
     """The code proves the phone: a new token carries `pv`."""
     p = await _own(rt, participant_id)
     if not p.phone_verified and not await otp.check_code(rt, p.phone or "", p.participant_id, code):
-        raise WRONG_CODE
+        raise wrong_code()
     return token_for(rt, await _verified(rt, p))
 
 
