@@ -159,16 +159,21 @@ async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset 
     return _json(body)
 
 
+def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
+    return views.with_attempt_ids(rt, board_id, views.live_board(rt, board_id).slice(0, 10**9))
+
+
 @admin.get("/{board_id}/export.csv")
 async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
+    """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
     _admin(rt, authorization)
-    return _csv(board_id, views.with_attempt_ids(rt, board_id, views.live_board(rt, board_id).slice(0, 10**9)))
+    return _csv(board_id, _live_rows(rt, board_id))
 
 
 @admin.get("/{board_id}/export.xlsx")
 async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
     _admin(rt, authorization)
-    return await _xlsx(board_id, views.with_attempt_ids(rt, board_id, views.live_board(rt, board_id).slice(0, 10**9)))
+    return await _xlsx(board_id, _live_rows(rt, board_id))
 
 
 def _round(rt: RuntimeDep, round_id: str) -> None:
