@@ -139,7 +139,10 @@ def _start_service(stack: Stack, name: str) -> None:
     own = {**stack.env, "PORT": str(stack.ports[name]), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
     # Written so a fault drill can see exactly how each service was started.
     (stack.run_dir / "env").mkdir(exist_ok=True)
-    (stack.run_dir / "env" / f"{name}.json").write_text(json.dumps(own, indent=1))
+    env_file = stack.run_dir / "env" / f"{name}.json"
+    env_file.touch(mode=0o600)  # it holds the secrets
+    env_file.chmod(0o600)
+    env_file.write_text(json.dumps(own, indent=1))
     log = open(stack.run_dir / "logs" / f"{name}.log", "ab")
     stack.processes[name] = subprocess.Popen(
         [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env={**os.environ, **own},
