@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, pages, store
+from services.quiz import admin, api, bank, bank_checks, pages, review_api, store
 from services.quiz.deps import QuizDeps
 from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
@@ -79,6 +79,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
         await load_initial_bank(rt)
+        await bank_checks.check_at_startup(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
 
     async def on_shutdown(rt: Runtime) -> None:
@@ -96,7 +97,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         description="Đăng ký dự thi, ngân hàng câu hỏi, lượt thi có giới hạn thời gian, chấm điểm và sự kiện "
                     "quiz.answer-submitted.v1.",
         migrations=HERE / "migrations",
-        routers=[api.router, admin.router, pages.router],
+        routers=[api.router, admin.router, pages.router, review_api.router],
         on_startup=on_startup, on_shutdown=on_shutdown,
         static={"/static/quiz": HERE / "web"},
         body_limits={"/api/admin/questions": settings.bank_upload_max_bytes},
