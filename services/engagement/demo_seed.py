@@ -12,7 +12,6 @@ import base64
 import random
 import secrets
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -44,9 +43,10 @@ def events_for(platform: str, content_refs: dict[str, float], contest_id: str, p
     return out
 
 
-def seed(engagement_url: str, quiz_url: str, admin_token: str, initiatives: list[str], *,
-         contest_id: str, phase_id: str, opens_at: datetime, deadline_seconds: float = 20) -> dict[str, int]:
-    """Returns the number of events accepted per platform (portal: likes given)."""
+def seed(engagement_url: str, admin_token: str, initiatives: list[str], *, contest_id: str, phase_id: str,
+         opens_at: datetime, portal_tokens: list[str], deadline_seconds: float = 20) -> dict[str, int]:
+    """Returns the number of events accepted per platform (portal: likes given with `portal_tokens`,
+    participant tokens with a verified phone)."""
     admin = {"Authorization": f"Bearer {admin_token}"}
     rng = random.Random(9)
     now = datetime.now(UTC)
@@ -76,22 +76,13 @@ def seed(engagement_url: str, quiz_url: str, admin_token: str, initiatives: list
                     "webhook-timestamp": ts, "webhook-signature": sign(secret, msg_id, ts, payload)})
                 r.raise_for_status()
                 accepted[platform] += r.json()["accepted"]
-        accepted["portal"] = _portal_likes(client, quiz_url, initiatives, popularity, rng, deadline_seconds)
+        accepted["portal"] = _portal_likes(client, portal_tokens, initiatives, popularity, rng, deadline_seconds)
     return accepted
 
 
-def _portal_likes(client: httpx.Client, quiz_url: str, initiatives: list[str], popularity: dict[str, float],
+def _portal_likes(client: httpx.Client, tokens: list[str], initiatives: list[str], popularity: dict[str, float],
                   rng: random.Random, deadline_seconds: float) -> int:
-    """A dozen residents register on the quiz (the real path) and like what they liked."""
-    tokens = []
-    with httpx.Client(base_url=quiz_url, timeout=10) as quiz:
-        units = [u["id"] for u in quiz.get("/api/contest").json()["units"]]
-        for n in range(12):
-            r = quiz.post("/api/participants", json={
-                "full_name": f"Bạn đọc cổng thông tin {n + 1}", "phone": f"0979{uuid.uuid4().int % 10**6:06d}",
-                "unit_id": rng.choice(units)})
-            if r.status_code == 201:
-                tokens.append(r.json()["token"])
+    """Residents with a verified phone press the portal's like button on what they liked."""
     liked = 0
     deadline = time.monotonic() + deadline_seconds
     for token in tokens:

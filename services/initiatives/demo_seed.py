@@ -1,9 +1,10 @@
 """Demo data for `make run` through the public API: staff accounts, approved initiatives from most
 communes, judges' scores in progress, and a stage final with its finalists chosen.
 
-`seed(base_url, admin_token)` is idempotent (existing accounts are kept; initiatives, scores and
-the final are added only when the gallery is empty) and returns the demo credentials to print and
-the approved initiatives as [(id, unit_id)].
+`seed(base_url, admin_token, password)` is idempotent (existing accounts are kept; initiatives, scores
+and the final are added only when the gallery is empty) and returns the demo credentials to print and
+the ids of the initiatives it approved. The password is the caller's (`make run` generates one per
+RUN_DIR): a password written here would open the head judge's account.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 
 import httpx
 
-DEMO_PASSWORD = "demo-12345678"
 ACCOUNTS = [
     ("dd-van-dinh", "Đại diện TT Vân Đình", "unit_rep", "van-dinh"),
     ("dd-cao-thanh", "Đại diện xã Cao Thành", "unit_rep", "cao-thanh"),
@@ -98,13 +98,14 @@ def _parallel(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         return list(pool.map(fn, items))
 
 
-def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tuple[str, str, str]], list[str]]:
+def seed(base_url: str, admin_token: str, password: str, *,
+         count: int = 24) -> tuple[list[tuple[str, str, str]], list[str]]:
     admin = {"Authorization": f"Bearer {admin_token}"}
     rng = random.Random(14)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         def account(spec: tuple) -> None:
             username, name, role, unit = spec
-            body = {"username": username, "display_name": name, "role": role, "password": DEMO_PASSWORD}
+            body = {"username": username, "display_name": name, "role": role, "password": password}
             if unit:
                 body["unit_id"] = unit
             r = client.post("/api/admin/initiatives/staff", json=body, headers=admin)
@@ -112,7 +113,7 @@ def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tupl
                 r.raise_for_status()
 
         _parallel(account, ACCOUNTS)
-        accounts = [(u, DEMO_PASSWORD, role) for u, _, role, _ in ACCOUNTS]
+        accounts = [(u, password, role) for u, _, role, _ in ACCOUNTS]
         if client.get("/api/initiatives").json()["total"] > 0:
             return accounts, []
         meta = client.get("/api/initiatives/meta").json()
@@ -136,7 +137,7 @@ def seed(base_url: str, admin_token: str, *, count: int = 24) -> tuple[list[tupl
         unit_of = {ini_id: unit for ini_id, (_, unit) in zip(approved, jobs, strict=True)}
 
         def login(judge: str) -> tuple[str, dict[str, str], str | None]:
-            r = client.post("/api/staff/login", json={"username": judge, "password": DEMO_PASSWORD})
+            r = client.post("/api/staff/login", json={"username": judge, "password": password})
             r.raise_for_status()
             staff = r.json()["staff"]
             return staff["id"], {"Authorization": f"Bearer {r.json()['token']}"}, staff["unit_id"]

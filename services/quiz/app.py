@@ -14,10 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, pages, stats_api, store
-from services.quiz.deps import LogOtpSender, QuizDeps
-from services.quiz.domain import QuizError
+from services.quiz import admin, api, bank, bank_checks, pages, review_api, stats_api, store
+from services.quiz.deps import QuizDeps
+from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
+from services.quiz.sms import sms_sender
 from shared.auth import generate_keypair
 from shared.contest import bank_path
 from shared.http import error_response
@@ -73,10 +74,18 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
     settings = settings or QuizSettings()
 
     async def on_startup(rt: Runtime) -> None:
+        try:
+            rt.state["excluded_phones"] = excluded_phones(rt.contest.quiz.excluded_phones)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
         await load_initial_bank(rt)
+        await bank_checks.check_at_startup(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
 
     async def on_shutdown(rt: Runtime) -> None:
+        sms = rt.state["quiz"].sms
+        if hasattr(sms, "aclose"):
+            await sms.aclose()
         task = rt.state.pop("gauge_task", None)
         if task:
             task.cancel()
@@ -88,7 +97,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         description="Đăng ký dự thi, ngân hàng câu hỏi, lượt thi có giới hạn thời gian, chấm điểm và sự kiện "
                     "quiz.answer-submitted.v1.",
         migrations=HERE / "migrations",
-        routers=[api.router, admin.router, pages.router, stats_api.router, stats_api.pages],
+        routers=[api.router, admin.router, pages.router, review_api.router, stats_api.router, stats_api.pages],
         on_startup=on_startup, on_shutdown=on_shutdown,
         static={"/static/quiz": HERE / "web"},
         body_limits={"/api/admin/questions": settings.bank_upload_max_bytes},
@@ -102,7 +111,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         ip_limiter=RateLimiter(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst),
         participant_limiter=RateLimiter(settings.rate_limit_participant_per_second,
                                         settings.rate_limit_participant_burst),
-        otp_sender=LogOtpSender(),
+        sms=sms_sender(settings),
         started=Counter(f"{name}_attempts_started", "Attempts started", registry=registry),
         submitted=Counter(f"{name}_attempts_submitted", "Attempts submitted (first submit only)",
                           registry=registry),

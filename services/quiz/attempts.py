@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.quiz import domain, store
+from services.quiz import blueprint, domain, review, store
 from services.quiz.deps import quiz
 from services.quiz.domain import Question, QuizError
 from services.quiz.participants import NOT_ALLOWED, excluded
@@ -59,11 +59,17 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
             raise QuizError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
         if excluded(rt, p.phone):
             raise NOT_ALLOWED
+        if p.duplicate_of is not None:
+            raise QuizError(403, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng ký "
+                            "trước nên không thể dự thi; vui lòng đăng nhập bằng số điện thoại của bạn.")
+        if rules.require_verified_phone and not p.phone_verified:
+            raise QuizError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP trước khi bắt đầu "
+                            "lượt thi.")
         await store.expire_overdue(conn, participant_id, now - timedelta(seconds=rules.grace_seconds))
         used, open_id = await store.attempt_stats(conn, participant_id, round_id)
         domain.check_can_start(attempts_in_round=used, limit=rules.attempts_per_round, open_attempt_id=open_id)
         version, bank = await _bank(rt, conn, round_id)
-        questions = domain.draw_questions(bank, rules.question_count, _rng)
+        questions = blueprint.draw(bank, rules, rnd, _rng)
         attempt = store.AttemptRow(
             attempt_id="a-" + secrets.token_hex(8), participant_id=participant_id, round_id=round_id,
             bank_version=version, display_name=p.full_name, unit_id=p.unit_id, questions=questions,
@@ -127,6 +133,7 @@ async def submit(
             if again is not None and again.status == "submitted" and again.result is not None:
                 return again.result  # a concurrent submit won: the same answer for both
             raise QuizError(409, "attempt_not_open", "Lượt thi này không còn mở.")
+        await review.record_choices(conn, attempt_id, chosen)  # shown in the review after the round closes
     deps = quiz(rt)
     deps.submitted.inc()
     deps.active.dec()

@@ -2,7 +2,7 @@
 spread over the past days of the open and the closed round.
 
 Written through the quiz's own store functions and outbox, exactly as a submit would (attempt row,
-result and `quiz.answer-submitted.v1` in one statement), so ranking and initiatives learn of every
+result and `quiz.answer-submitted.v1` in one statement, then the choices for the review), so ranking and initiatives learn of every
 attempt from the broker and each service's state agrees. Not through HTTP: the API can only start
 attempts *now* and rate-limits one address, and a demo needs yesterday's and last week's traffic.
 Idempotent: does nothing once the contest has participants.
@@ -15,7 +15,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.quiz import domain, store
+from services.quiz import domain, review, store
 from shared import db
 from shared.contest import Contest, Round
 from shared.events import ANSWER_SUBMITTED, AnswerGiven, AnswerSubmitted, EssayAnswer, format_utc
@@ -33,6 +33,14 @@ ESSAYS = [
     "cho người cao tuổi.",
     "Mở lớp buổi tối hướng dẫn bà con bán nông sản trên sàn thương mại điện tử và thanh toán bằng mã QR.",
 ]
+
+
+def demo_participant_ids(count: int) -> list[str]:
+    return [_participant_id(i) for i in range(count)]
+
+
+def _participant_id(i: int) -> str:
+    return f"p-demo{i:05d}"
 
 
 def _phone(i: int) -> str:
@@ -121,7 +129,7 @@ async def _seed_share(database_url: str, schema: str, contest: Contest, outbox: 
     try:
         async with conn.transaction():
             for person in people:
-                p = store.ParticipantRow(f"p-demo{person['i']:05d}", person["name"], person["unit"],
+                p = store.ParticipantRow(_participant_id(person["i"]), person["name"], person["unit"],
                                          _phone(person["i"]), rng.choice([None, rng.randint(1955, 2008)]))
                 await store.insert_participant(conn, participant_id=p.participant_id, contest_id=contest.contest_id,
                                                phone=p.phone, full_name=p.full_name, unit_id=p.unit_id,
@@ -159,10 +167,11 @@ async def _attempt(conn: Any, contest: Contest, outbox: Outbox, rnd: Round, p: s
     await store.insert_attempt(conn, attempt_id=attempt_id, participant=p, contest_id=contest.contest_id,
                                round_id=rnd.id, bank_version=version, questions=questions, started_at=started,
                                deadline=domain.deadline_for(started, rules))
-    graded = domain.grade(questions, _answers(questions, min(0.99, skill + 0.05 * n), rng))
+    chosen = _answers(questions, min(0.99, skill + 0.05 * n), rng)
+    graded = domain.grade(questions, chosen)
     points = domain.score(graded, rules, took)
     fq = rules.free_question
-    free: Any = rng.choice(ESSAYS) if fq.kind == "essay" and rng.random() < 0.3 else None
+    free: Any = rng.choice(ESSAYS) if fq.kind == "essay" and rng.random() < 0.04 else None  # ~20: a queue a judge can read
     if fq.kind == "prediction":
         free = rng.randint(800, 2500)
     prediction, essay = domain.parse_free_answer(fq.kind, fq.question_id, free)
@@ -176,4 +185,7 @@ async def _attempt(conn: Any, contest: Contest, outbox: Outbox, rnd: Round, p: s
         answers=[AnswerGiven(question_id=g.question_id, option_key=g.option_key, correct=g.correct)
                  for g in graded.answers],
     ), time=submitted_at)
-    return int(await store.mark_submitted(conn, attempt_id, submitted_at, result, event))
+    if not await store.mark_submitted(conn, attempt_id, submitted_at, result, event):
+        return 0
+    await review.record_choices(conn, attempt_id, chosen)  # the answer review after the round closes
+    return 1

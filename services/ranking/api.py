@@ -14,7 +14,6 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.ranking import exports, store, views
 from services.ranking.board import Snapshot
-from services.ranking.domain import parse_board_id
 from shared.auth import check_admin
 from shared.events import format_utc
 from shared.http import ApiError
@@ -29,22 +28,9 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 @router.get("")
 async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
-    index = views.index_of(rt)
-    index.refresh()
-    frozen = rt.state["frozen"]
-    out = []
-    for board_id in sorted(index.boards):
-        parsed = parse_board_id(board_id)
-        if parsed is None:
-            continue
-        board = index.boards[board_id]
-        out.append({
-            "board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
-            "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.as_of),
-        })
-    # Names for titles (the big screen shows the board's own title, not a fixed one).
-    return {"boards": out, "units": {u.id: u.name for u in rt.contest.units}, "contest_title": rt.contest.title,
-            "phases": {p.id: p.name for p in rt.contest.phases},
+    # Names for titles too (the big screen shows the board's own title, not a fixed one).
+    return {"boards": views.listing(rt), "units": {u.id: u.name for u in rt.contest.units},
+            "contest_title": rt.contest.title, "phases": {p.id: p.name for p in rt.contest.phases},
             "rounds": {r.id: r.name for r in rt.contest.quiz.rounds}}
 
 
@@ -97,14 +83,20 @@ async def stream(rt: RuntimeDep, board_id: str, request: Request) -> EventSource
 
 @router.get("/{board_id}/export.csv")
 async def export_csv(rt: RuntimeDep, board_id: str) -> Response:
-    rows = views.public_view(rt, board_id).slice(0, 10**9)
-    return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
+    return _csv(board_id, views.public_view(rt, board_id).slice(0, 10**9))
 
 
 @router.get("/{board_id}/export.xlsx")
 async def export_xlsx(rt: RuntimeDep, board_id: str) -> Response:
-    rows = views.public_view(rt, board_id).slice(0, 10**9)
+    return await _xlsx(board_id, views.public_view(rt, board_id).slice(0, 10**9))
+
+
+def _csv(board_id: str, rows: list[dict[str, Any]]) -> Response:
+    return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
+
+
+async def _xlsx(board_id: str, rows: list[dict[str, Any]]) -> Response:
     body = await asyncio.to_thread(exports.to_xlsx, board_id, rows)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{board_id}.xlsx"'})
@@ -131,12 +123,12 @@ async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = Non
     existing = rt.state["frozen"].get(board_id)
     if existing is not None:
         return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(existing.frozen_at)}
-    entries, now = board.snapshot(), datetime.now(UTC)
+    snapshot = Snapshot.of(board, datetime.now(UTC))
     async with rt.pool.acquire() as conn:
-        await store.freeze(conn, board_id, now, entries)
-    rt.state["frozen"][board_id] = Snapshot(board_id, entries, now)
+        await store.freeze(conn, board_id, snapshot.frozen_at, snapshot.entries)
+    rt.state["frozen"][board_id] = snapshot
     rt.state["hub"].notify_freeze(board_id, True)
-    return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(now)}
+    return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(snapshot.frozen_at)}
 
 
 @admin.post("/{board_id}/unfreeze")
@@ -150,12 +142,41 @@ async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = N
     return {"board_id": board_id, "frozen": False}
 
 
+@admin.get("")
+async def list_live(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
+    """The organizers' board list: live totals, and when each frozen board was frozen."""
+    _admin(rt, authorization)
+    return {"boards": views.listing(rt, live=True)}
+
+
 @admin.get("/{board_id}/live")
 async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset = 0,
-               authorization: AdminHeader = None) -> dict[str, Any]:
-    """The organizers' view of a frozen board: what the public will see after the reveal."""
+               authorization: AdminHeader = None) -> Response:
+    """The organizers' view of a board (frozen or not): what the public will see after the reveal,
+    with the attempt behind each quiz entry."""
     _admin(rt, authorization)
-    return views.page(views.live_board(rt, board_id), board_id, limit, offset)
+    board = views.live_board(rt, board_id)
+    body = views.page(board, board_id, limit, offset)
+    body["frozen"] = board_id in rt.state["frozen"]
+    body["entries"] = views.with_attempt_ids(rt, board_id, body["entries"])
+    return _json(body)
+
+
+def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
+    return views.with_attempt_ids(rt, board_id, views.live_board(rt, board_id).slice(0, 10**9))
+
+
+@admin.get("/{board_id}/export.csv")
+async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
+    """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
+    _admin(rt, authorization)
+    return _csv(board_id, _live_rows(rt, board_id))
+
+
+@admin.get("/{board_id}/export.xlsx")
+async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
+    _admin(rt, authorization)
+    return await _xlsx(board_id, _live_rows(rt, board_id))
 
 
 def _round(rt: RuntimeDep, round_id: str) -> None:

@@ -62,8 +62,8 @@
         e.question_text ? el("p", { class: "muted small" }, "Câu hỏi: " + e.question_text) : null,
         el("blockquote", { class: "pre" }, e.text),
         latestLine(e.latest),
-        scoreForm("e-" + e.attempt_id, data.criteria, e.latest, async (payload) => {
-          await Staff.api("POST", `/api/essays/${encodeURIComponent(e.attempt_id)}/scores`, payload);
+        scoreForm("e-" + e.essay_id, data.criteria, e.latest, async (payload) => {
+          await Staff.api("POST", `/api/essays/${encodeURIComponent(e.essay_id)}/scores`, payload);
           loadEssays();
         }, { allowAbstain: !(e.latest && !e.latest.abstain), title: `Bài số ${n + 1}` }))));
   }
