@@ -15,7 +15,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.quiz import domain, review, store
+from services.quiz import blueprint, domain, review, store
 from shared import db
 from shared.contest import Contest, Round
 from shared.events import ANSWER_SUBMITTED, AnswerGiven, AnswerSubmitted, EssayAnswer, format_utc
@@ -158,7 +158,7 @@ async def _attempt(conn: Any, contest: Contest, outbox: Outbox, rnd: Round, p: s
                    skill: float, now: datetime, n: int, rng: random.Random) -> int:
     rules = contest.quiz
     version, bank = await _bank(conn, contest.contest_id, rnd.id)
-    questions = domain.draw_questions(bank, rules.question_count, rng)
+    questions = blueprint.draw(bank, rules, rnd, rng)  # the paper a real start would draw
     end = min(rnd.closes_at, now) - timedelta(minutes=20)
     started = _moment(rng, rnd.opens_at, end)
     took = rng.randint(150_000, rules.time_limit_seconds * 1000 - 30_000)
