@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, pages, store
+from services.quiz import admin, api, bank, closing, pages, store
 from services.quiz.deps import LogOtpSender, QuizDeps
 from services.quiz.domain import QuizError
 from services.quiz.settings import QuizSettings
@@ -75,8 +75,11 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
     async def on_startup(rt: Runtime) -> None:
         await load_initial_bank(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
+        rt.state["sweep_task"] = asyncio.create_task(
+            closing.run_sweeper(rt, settings.sweep_interval_seconds, settings.sweep_batch), name="quiz-sweeper")
 
     async def on_shutdown(rt: Runtime) -> None:
+        await closing.stop(rt.state.pop("sweep_task", None))
         task = rt.state.pop("gauge_task", None)
         if task:
             task.cancel()
@@ -106,6 +109,8 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         started=Counter(f"{name}_attempts_started", "Attempts started", registry=registry),
         submitted=Counter(f"{name}_attempts_submitted", "Attempts submitted (first submit only)",
                           registry=registry),
+        closed_by_server=Counter(f"{name}_attempts_closed_by_server",
+                                 "Attempts closed after deadline + grace with their saved answers", registry=registry),
         active=Gauge(f"{name}_active_participants", "Open attempts (participants taking the quiz now)",
                      registry=registry),
     )

@@ -41,6 +41,7 @@ class QuizDeps:
     started: Counter
     submitted: Counter
     active: Gauge
+    closed_by_server: Counter
     bank_cache: dict[int, list[Question]] = field(default_factory=dict)
 
 
