@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from services.ranking import exports, store, views
+from services.ranking import access, exports, store, views
 from services.ranking.board import Snapshot
 from services.ranking.domain import parse_board_id
-from shared.auth import check_admin
 from shared.events import format_utc
 from shared.http import ApiError
 from shared.service import RuntimeDep
@@ -92,16 +91,23 @@ async def stream(rt: RuntimeDep, board_id: str, request: Request) -> EventSource
     return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _export_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
+    """The public view's rows, each with its unit's name (a spreadsheet reader can't map slugs)."""
+    names = {u.id: u.name for u in rt.contest.units}
+    return [{**row, "unit_name": names.get(row["unit_id"] or "", row["unit_id"] or "")}
+            for row in views.public_view(rt, board_id).slice(0, 10**9)]
+
+
 @router.get("/{board_id}/export.csv")
 async def export_csv(rt: RuntimeDep, board_id: str) -> Response:
-    rows = views.public_view(rt, board_id).slice(0, 10**9)
+    rows = _export_rows(rt, board_id)
     return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
 
 
 @router.get("/{board_id}/export.xlsx")
 async def export_xlsx(rt: RuntimeDep, board_id: str) -> Response:
-    rows = views.public_view(rt, board_id).slice(0, 10**9)
+    rows = _export_rows(rt, board_id)
     body = await asyncio.to_thread(exports.to_xlsx, board_id, rows)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{board_id}.xlsx"'})
@@ -113,7 +119,7 @@ AdminHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
 def _admin(rt: RuntimeDep, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    access.results_operator(rt, authorization)
 
 
 class ReferenceIn(BaseModel):
@@ -153,6 +159,18 @@ async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset 
     """The organizers' view of a frozen board: what the public will see after the reveal."""
     _admin(rt, authorization)
     return views.page(views.live_board(rt, board_id), board_id, limit, offset)
+
+
+@admin.get("/references")
+async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
+    """Each round's prediction reference value now in use, and whether an organizer set it (final)."""
+    _admin(rt, authorization)
+    index = views.index_of(rt)
+    out = []
+    for r in rt.contest.quiz.rounds:
+        value, final = index.reference(r.id)
+        out.append({"round_id": r.id, "name": r.name, "value": value, "final": final})
+    return {"free_question_kind": rt.contest.quiz.free_question.kind, "references": out}
 
 
 def _round(rt: RuntimeDep, round_id: str) -> None:
