@@ -120,7 +120,7 @@
         if (down || !banner.classList.contains("hidden")) network(true);
       } catch (e) {
         if (retryable(e)) {
-          saveFailures += 1; network(e.status !== 0, e.status !== 0);
+          saveFailures += 1; network(e.status !== 0, false);  // a busy server only delays saving: no alarm
           saveTimer = setTimeout(save, backoff(saveFailures));
         } else if (e.status === 409) {
           closed = true;  // closed or past the time: the submit (or the server) decides what counts

@@ -119,6 +119,7 @@ async def test_last_attempt_and_the_guidance_during_an_attempt(ns):
             const f = fs.getBoundingClientRect(), l = fs.querySelector('legend').getBoundingClientRect();
             return l.top >= f.top + 1 && l.left >= f.left && l.right <= f.right; })""")
         assert inside, "a question's title crosses its card's border"
+        assert await page.get_by_role("group", name=re.compile(r"^Câu 1\u002f20\. ")).count() == 1  # still its name
         # Jump to the next unanswered question.
         for n in (0, 1):
             await page.locator(f"#q-{n} label.option").first.click()
