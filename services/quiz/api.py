@@ -165,7 +165,9 @@ async def save_answers(
     """Save answers while the attempt is open (idempotent; per question the highest `seq` wins), so a
     participant whose phone dies or loses the network before submitting still gets a result."""
     limit_ip(rt, request, "save")
-    who = authenticate(rt, authorization, "save")
+    # Half a token: a page saves as the participant answers (the page itself sends at most one
+    # save per ~1.5 s, coalescing the answers chosen meanwhile).
+    who = authenticate(rt, authorization, "save", cost=0.5)
     free = (body.free_answer.value, body.free_answer.seq) if body.free_answer else None
     return json_response(await attempts.save_answers(
         rt, who.id, attempt_id, [(a.question_id, a.option_key, a.seq) for a in body.answers], free))

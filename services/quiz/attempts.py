@@ -52,32 +52,35 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
     now = datetime.now(UTC)
     if not domain.round_is_open(rnd, now):
         raise QuizError(409, "round_closed", f"{rnd.name} hiện không mở. Vui lòng xem lịch thi trên trang chủ.")
-    async with rt.pool.acquire() as conn, conn.transaction():
-        # The participant row lock serialises concurrent starts of one participant (limit, one open).
-        p = await store.participant(conn, participant_id, lock=True)
-        if p is None:
-            raise QuizError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
-        if excluded(rt, p.phone):
-            raise NOT_ALLOWED
-        # Overdue attempts of this participant get their result now (with what was saved), not at the next sweep.
-        for overdue in await store_answers.overdue_for_update(
-                conn, now - timedelta(seconds=rules.grace_seconds), limit=10, participant_id=participant_id):
-            await closing.close_overdue(rt, conn, overdue, expire_empty=True)
-        used, open_id = await store.attempt_stats(conn, participant_id, round_id)
-        domain.check_can_start(attempts_in_round=used, limit=rules.attempts_per_round, open_attempt_id=open_id)
-        version, bank = await _bank(rt, conn, round_id)
-        questions = domain.draw_questions(bank, rules.question_count, _rng)
-        attempt = store.AttemptRow(
-            attempt_id="a-" + secrets.token_hex(8), participant_id=participant_id, round_id=round_id,
-            bank_version=version, display_name=p.full_name, unit_id=p.unit_id, questions=questions,
-            started_at=now, deadline=domain.deadline_for(now, rules), status="open", submitted_at=None,
-            result=None,
-        )
-        await store.insert_attempt(
-            conn, attempt_id=attempt.attempt_id, participant=p, contest_id=rt.contest.contest_id,
-            round_id=round_id, bank_version=version, questions=questions, started_at=now,
-            deadline=attempt.deadline,
-        )
+    async with rt.pool.acquire() as conn:
+        # This participant's overdue attempts get their result now (with what was saved), not at the
+        # next sweep; committed on its own, so a start refused below does not undo it.
+        async with conn.transaction():
+            for overdue in await store_answers.overdue_for_update(
+                    conn, now - timedelta(seconds=rules.grace_seconds), limit=10, participant_id=participant_id):
+                await closing.close_overdue(rt, conn, overdue, expire_empty=True)
+        async with conn.transaction():
+            # The participant row lock serialises concurrent starts of one participant (limit, one open).
+            p = await store.participant(conn, participant_id, lock=True)
+            if p is None:
+                raise QuizError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
+            if excluded(rt, p.phone):
+                raise NOT_ALLOWED
+            used, open_id = await store.attempt_stats(conn, participant_id, round_id)
+            domain.check_can_start(attempts_in_round=used, limit=rules.attempts_per_round, open_attempt_id=open_id)
+            version, bank = await _bank(rt, conn, round_id)
+            questions = domain.draw_questions(bank, rules.question_count, _rng)
+            attempt = store.AttemptRow(
+                attempt_id="a-" + secrets.token_hex(8), participant_id=participant_id, round_id=round_id,
+                bank_version=version, display_name=p.full_name, unit_id=p.unit_id, questions=questions,
+                started_at=now, deadline=domain.deadline_for(now, rules), status="open", submitted_at=None,
+                result=None,
+            )
+            await store.insert_attempt(
+                conn, attempt_id=attempt.attempt_id, participant=p, contest_id=rt.contest.contest_id,
+                round_id=round_id, bank_version=version, questions=questions, started_at=now,
+                deadline=attempt.deadline,
+            )
     deps = quiz(rt)
     deps.started.inc()
     deps.active.inc()
@@ -126,12 +129,14 @@ async def submit(
         chosen = domain.check_answers(a.questions, answers)
         fq = rules.free_question
         domain.parse_free_answer(fq.kind, fq.question_id, free_answer)  # 422 before anything is stored
-        saved = await store_answers.saved(conn, attempt_id)
-        for qid, got in saved.items():  # a blank in the request never erases an answer saved earlier
-            if chosen.get(qid) is None and got.option_key is not None and qid in {q.id for q in a.questions}:
-                chosen[qid] = got.option_key
-        if free_answer is None and fq.question_id in saved:
-            free_answer = saved[fq.question_id].free_value
+        if free_answer is None or any(chosen.get(q.id) is None for q in a.questions):
+            # A blank in the request never erases an answer saved earlier (a full sheet skips the read).
+            saved = await store_answers.saved(conn, attempt_id)
+            for qid, got in saved.items():
+                if chosen.get(qid) is None and got.option_key is not None and qid in {q.id for q in a.questions}:
+                    chosen[qid] = got.option_key
+            if free_answer is None and fq.question_id in saved:
+                free_answer = saved[fq.question_id].free_value
         result = await closing.finish(rt, conn, a, chosen, free_answer, submitted_at=now, by_server=False)
         if result is None:
             again = await store.attempt(conn, attempt_id)

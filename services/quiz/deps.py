@@ -76,9 +76,9 @@ def limit_ip(rt: Runtime, request: Request, action: str) -> None:
     deps.ip_limiter.check(f"{action}:{client_ip(request, deps.settings.trusted_proxies)}")
 
 
-def authenticate(rt: Runtime, authorization: str | None, action: str) -> Participant:
-    """Verify the participant token and spend one token of that participant's bucket."""
+def authenticate(rt: Runtime, authorization: str | None, action: str, cost: float = 1.0) -> Participant:
+    """Verify the participant token and spend `cost` tokens of that participant's bucket."""
     deps = quiz(rt)
     who = verify_participant_token(deps.public_key, bearer(authorization), rt.contest.contest_id)
-    deps.participant_limiter.check(f"{action}:{who.id}")
+    deps.participant_limiter.check(f"{action}:{who.id}", cost)
     return who

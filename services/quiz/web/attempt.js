@@ -103,13 +103,22 @@
     window.addEventListener("online", () => { network(true); retryNow(); });
 
     // --- saving answers as they are chosen --------------------------------------------------
-    let saving = false, saveFailures = 0, saveTimer = null, closed = false;
-    async function save() {
+    // At most one save in flight and one per SAVE_GAP ms (answers chosen meanwhile go together),
+    // well inside the server's per-participant rate limit however fast someone taps.
+    const SAVE_GAP = 1500;
+    let saving = null, saveFailures = 0, saveTimer = null, closed = false, lastSave = 0;
+    function save() {
+      if (!saving) saving = saveOnce().finally(() => { saving = null; });
+      return saving;
+    }
+    async function saveOnce() {
       clearTimeout(saveTimer); saveTimer = null;
-      if (saving || closed) return;
+      if (closed) return;
       const qids = Object.keys(state.pending), freeSeq = state.freeSeq;
       if (!qids.length && !freeSeq) return;
-      saving = true;
+      const wait = lastSave + SAVE_GAP - Date.now();
+      if (wait > 0) { saveTimer = setTimeout(save, wait); return; }
+      lastSave = Date.now();
       const body = { answers: qids.map((qid) => ({ question_id: qid, option_key: state.answers[qid] ?? null, seq: state.pending[qid] })) };
       if (freeSeq) body.free_answer = { value: freeValue(), seq: freeSeq };
       try {
@@ -127,8 +136,10 @@
         } else {
           state.pending = {}; delete state.freeSeq; persist();  // refused as invalid: resending can't help
         }
-      } finally { saving = false; }
-      if (!saveTimer && !closed && (Object.keys(state.pending).length || (state.freeSeq && state.freeSeq !== freeSeq))) save();
+      }
+      if (!saveTimer && !closed && (Object.keys(state.pending).length || (state.freeSeq && state.freeSeq !== freeSeq))) {
+        saveTimer = setTimeout(save, SAVE_GAP);
+      }
     }
 
     // --- the timer ---------------------------------------------------------------------------
@@ -157,6 +168,9 @@
       clearTimeout(sendTimer); sendTimer = null;
       if (sending || !state.submission) return;
       sending = true; $("submit").disabled = true; say("Đang nộp bài…");
+      // The submission carries every answer: no more saves, and none landing after it.
+      closed = true; clearTimeout(saveTimer);
+      if (saving) await saving;
       try {
         await Contest.api("POST", url("/submit"), state.submission);
         clearInterval(timer); localStorage.removeItem(KEY);

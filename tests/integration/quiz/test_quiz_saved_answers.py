@@ -164,3 +164,27 @@ async def test_the_sweeper_alone_gives_a_dead_phone_its_score(ns):
                                  headers=auth(empty_who["token"]))
         assert late.status_code == 409 and late.json()["error"]["code"] == "attempt_expired"
         assert await _outbox_rows(rt, attempt["attempt_id"]) == 1
+
+
+async def test_starting_again_closes_the_overdue_attempt_with_its_saved_answers(quiz, ns):
+    rt = quiz.app.state.runtime
+    keys = answer_keys(quiz.app)
+    who = await register(quiz)
+    first = (await start(quiz, who["token"])).json()
+    q = first["questions"][0]
+    await quiz.patch(f"/api/attempts/{first['attempt_id']}/answers", headers=auth(who["token"]),
+                     json={"answers": [{"question_id": q["question_id"], "option_key": keys[q["question_id"]],
+                                        "seq": 1}]})
+    await _overdue(rt, first["attempt_id"])
+    second = await start(quiz, who["token"])
+    assert second.status_code == 201, second.text
+    async with rt.pool.acquire() as conn:
+        row = await store.attempt(conn, first["attempt_id"])
+    assert row.status == "submitted" and row.result["correct"] == 1 and row.result["closed_by"] == "server"
+    assert await _outbox_rows(rt, first["attempt_id"]) == 1
+    # The limit (2) is reached now: a third start is refused, and the closed attempt stays closed.
+    await _overdue(rt, second.json()["attempt_id"])
+    third = await start(quiz, who["token"])
+    assert third.status_code == 409 and third.json()["error"]["code"] == "attempt_limit"
+    async with rt.pool.acquire() as conn:
+        assert (await store.attempt(conn, second.json()["attempt_id"])).status == "expired"
