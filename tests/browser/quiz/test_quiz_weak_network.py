@@ -156,3 +156,41 @@ async def test_last_attempt_and_the_guidance_during_an_attempt(ns):
         await page.get_by_text("Bạn đã dùng hết 2 lượt thi của vòng này").wait_for()
         assert await page.get_by_role("button", name="Bắt đầu làm bài").is_disabled()
         await browser.close()
+
+
+async def test_a_phone_that_dies_mid_attempt_still_gets_its_score(ns):
+    """The page is gone before the deadline; the server closes the attempt with what it saved, and
+    the participant coming back sees the score and why it was submitted for them."""
+    from playwright.async_api import async_playwright
+
+    app = create_app(quiz_settings(ns, sweep_interval_seconds=0.2))
+    rt = app.state.runtime
+    async with serving(app) as base, async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = await browser.new_context(**PHONE)
+        page = await context.new_page()
+        await _register(page, base)
+        await page.get_by_role("button", name="Bắt đầu làm bài").click()
+        await page.locator("#q-0").wait_for()
+        attempt_id = await page.evaluate("JSON.parse(localStorage.getItem('quiz_attempt')).attempt.attempt_id")
+        for n in range(2):
+            await page.locator(f"#q-{n} label.option").nth(1).tap()
+        await wait_for(lambda: _count(rt, attempt_id, 2), what="two answers saved on the server")
+        await page.close()  # the battery died at minute 14
+        async with rt.pool.acquire() as conn:
+            await conn.execute("UPDATE attempts SET started_at = started_at - interval '20 minutes',"
+                               " deadline = deadline - interval '20 minutes' WHERE attempt_id = $1", attempt_id)
+
+        async def closed():
+            async with rt.pool.acquire() as conn:
+                return await conn.fetchval(
+                    "SELECT result FROM attempts WHERE attempt_id = $1 AND status = 'submitted'", attempt_id)
+
+        result = await wait_for(closed, what="the sweeper closing the attempt")
+        page = await context.new_page()
+        await page.goto(base + "/quiz/take")
+        await page.wait_for_url("**/quiz/result?attempt=*")
+        await page.locator("#result:not(.hidden)").wait_for()
+        assert await page.locator("#correct").inner_text() == f"{result['correct']}/20"
+        assert await page.locator("#closed-note").is_visible()
+        await browser.close()
