@@ -164,8 +164,7 @@ async def save_answers(
         if free_answer is not None:
             fq = rules.free_question
             value, seq = free_answer
-            domain.parse_free_answer(fq.kind, fq.question_id, value)
-            text = None if value is None or (isinstance(value, str) and not value.strip()) else str(value)
+            text = domain.free_answer_text(fq.kind, fq.question_id, value)
             rows.append(store_answers.SavedAnswer(fq.question_id, None, text, seq))
         if rows:
             await store_answers.save(conn, attempt_id, rows)
