@@ -31,6 +31,8 @@ def _explain(d: dict[str, Any]) -> str:
         parts.append(f"lệch dự đoán {_num(d['distance'])}")
     if "participants" in d:
         parts += [f"{d['participants']} người thi", f"{d['attempts']} lượt"]
+    if d.get("mean_best_score") is not None:
+        parts.append(f"điểm trung bình {_num(d['mean_best_score'])}")
     if d.get("per_1000_residents") is not None:
         parts.append(f"{_num(d['per_1000_residents'])}/1.000 dân")
     if "judge_score" in d:
