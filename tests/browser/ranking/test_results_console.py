@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import shutil
 from datetime import timedelta
 
@@ -114,3 +115,39 @@ async def test_console_freeze_reveal_exports_and_who_may(ns):
         await other.locator(f"li[data-board='{BOARD}']").get_by_text("Đang công khai").wait_for()
         await browser.close()
         assert problems == []
+
+
+async def test_console_sets_and_clears_the_prediction_reference(ns, tmp_path):
+    from playwright.async_api import async_playwright
+
+    from tools.demo_contest import contest_dict, write_contest
+
+    contest = write_contest(tmp_path / "contest.yaml", contest_dict(free_kind="prediction"))
+    async with serve(ns, contest_file=contest) as (client, _app), async_playwright() as pw:
+        base = str(client.base_url).rstrip("/")
+        admin = {"Authorization": f"Bearer {ns.admin_token}"}
+
+        async def reference(round_id: str):
+            refs = (await client.get("/api/admin/boards/references", headers=admin)).json()["references"]
+            return next(r for r in refs if r["round_id"] == round_id)
+
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+        await page.goto(base + "/boards/console")
+        await page.get_by_label("Hoặc nhập mã quản trị (CONTEST_ADMIN_TOKEN)").fill(ns.admin_token)
+        await page.get_by_role("button", name="Vào trang điều khiển").click()
+        field = page.get_by_label("Tuần 2: đang dùng", exact=False)
+        await field.wait_for()
+        await field.fill("12.500")  # twelve thousand five hundred, written the Vietnamese way
+        page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await page.get_by_role("button", name="Chốt giá trị tham chiếu Tuần 2").click()
+        await page.get_by_role("status").get_by_text("Đã chốt giá trị tham chiếu cho Tuần 2.").wait_for()
+        got = await reference("week-2")
+        assert got["value"] == 12500 and got["final"] is True
+        await page.get_by_text("Tuần 2: đang dùng 12.500 (đã chốt)").wait_for()
+
+        page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+        await page.get_by_role("button", name="Bỏ chốt giá trị tham chiếu Tuần 2").click()
+        await page.get_by_text(re.compile(r"Tuần 2: đang dùng .* \(tạm tính\)")).wait_for()
+        assert (await reference("week-2"))["final"] is False
+        await browser.close()
