@@ -23,7 +23,9 @@
     const a = state.attempt, total = a.questions.length, fq = a.free_question;
     const url = (tail) => `/api/attempts/${encodeURIComponent(a.attempt_id)}${tail}`;
     state.pending ||= {};
-    const persist = () => localStorage.setItem(KEY, JSON.stringify(state));
+    const persist = () => {
+      try { localStorage.setItem(KEY, JSON.stringify(state)); } catch { /* storage full or off: the server copy still counts */ }
+    };
     const serverNow = () => Date.now() + (state.offset || 0);
     const nextSeq = () => (state.seq = Math.max(Date.now(), (state.seq || 0) + 1));
 
