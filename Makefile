@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps bench docs migrate quizday audit clean lint
+.PHONY: run test install system-deps nginx-dep bench docs migrate quizday audit clean lint
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ system-deps:
 	  else echo "missing Debian packages:$$missing (tests that need them are skipped)"; fi; \
 	fi
 
-run: install
+# `make run` puts everything behind one origin: nginx, installed here when missing and when we may
+# (root); otherwise tools/gateway.py serves the same routing table (ORIGIN_PROXY=gateway forces it).
+nginx-dep:
+	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx && [ "$${ORIGIN_PROXY:-auto}" != gateway ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: nginx"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+	      || echo "nginx not installed: the dev gateway serves the single origin"; \
+	  else echo "nginx not installed: the dev gateway serves the single origin"; fi; \
+	fi
+
+run: install nginx-dep
 	$(PY) -m tools.run
 
 test: install system-deps lint

@@ -32,13 +32,15 @@ def generate_keypair() -> tuple[str, str]:
 
 def issue_participant_token(
     private_pem: str, *, participant_id: str, contest_id: str, display_name: str, unit_id: str,
-    ttl: timedelta = timedelta(days=120),
+    ttl: timedelta = timedelta(days=120), phone_verified: bool = False,
 ) -> str:
     now = datetime.now(UTC)
     claims = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": participant_id, "contest": contest_id,
         "name": display_name, "unit": unit_id, "iat": now, "exp": now + ttl,
     }
+    if phone_verified:
+        claims["pv"] = True  # a one-time code proved the phone (engagement counts only such likes)
     return jwt.encode(claims, private_pem, algorithm="EdDSA")
 
 
@@ -46,6 +48,10 @@ class Participant(dict):
     @property
     def id(self) -> str:
         return self["sub"]
+
+    @property
+    def phone_verified(self) -> bool:
+        return self.get("pv") is True
 
 
 @lru_cache(maxsize=8)

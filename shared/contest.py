@@ -88,6 +88,8 @@ class QuizRules(Model):
     bank_file: str | None = None  # JSON bank loaded at start-up when the bank is empty
     rounds: Annotated[list[Round], Field(min_length=1)]
     excluded_phones: list[str] = []  # organizers and judges cannot take part
+    # Attempts start only once a one-time code proved the participant's phone (issue 12); off by default.
+    require_verified_phone: bool = False
 
     @field_validator("rounds")
     @classmethod

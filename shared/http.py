@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.metrics import ServiceMetrics
+from shared.pages import not_found_page
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,20 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a page (not the API, not a script's fetch): it gets HTML errors."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request):
+            return not_found_page()
         code, default = _STATUS_CODES.get(exc.status_code, ("error", "Lỗi."))
         message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found",) else default
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))

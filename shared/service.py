@@ -16,7 +16,6 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
-from starlette.staticfiles import StaticFiles
 
 from shared import db
 from shared.contest import Contest
@@ -24,6 +23,8 @@ from shared.http import BodyLimitMiddleware, MetricsMiddleware, install_error_ha
 from shared.kafka import make_broker
 from shared.metrics import ServiceMetrics
 from shared.outbox import Outbox, OutboxRelay
+from shared.page_headers import PageCompressionMiddleware, SecurityHeadersMiddleware
+from shared.pages import Static
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -134,15 +135,17 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
     app.include_router(ops_router(metrics, {"database": check_db, "broker": check_broker}))
     for router in spec.routers:
         app.include_router(router)
-    app.mount("/static/common", StaticFiles(directory=WEB_COMMON), name="static-common")
+    app.mount("/static/common", Static(directory=WEB_COMMON), name="static-common")
     for prefix, folder in spec.static.items():
-        app.mount(prefix, StaticFiles(directory=folder), name=f"static-{prefix}")
+        app.mount(prefix, Static(directory=folder), name=f"static-{prefix}")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=spec.body_limits)
+    app.add_middleware(PageCompressionMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     _watch_pool(runtime)
     return app

@@ -42,6 +42,31 @@ EXACT: dict[str, tuple[str, ...]] = {"quiz": ("/",)}  # the landing page
 SSE_LOCATION = r"~ ^/api/boards/[^/]+/stream$"
 SSE_SERVICE = "ranking"
 NOT_FOUND = '{"error":{"code":"not_found","message":"Không tìm thấy."}}'
+# A browser asking for a page that does not exist gets the quiz service's Vietnamese 404 page
+# (any path that service does not know answers it), always with status 404.
+NOT_FOUND_PAGE = "/_not-found"
+NOT_FOUND_SERVICE = "quiz"
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    path: str  # the path asked of the service
+    docs: bool = False  # the Swagger page: its '/openapi.json' becomes '/<service>/openapi.json'
+
+
+def route(path: str) -> Route | None:
+    """Where the locations below send `path` (exact matches first, then the longest prefix, as
+    nginx picks them); None: not public. The dev gateway (tools/gateway.py) routes by this."""
+    for service in SERVICES:
+        if path in EXACT.get(service, ()):
+            return Route(service, path)
+        if path == f"/{service}/docs":
+            return Route(service, "/docs", docs=True)
+        if path == f"/{service}/openapi.json":
+            return Route(service, "/openapi.json")
+    matches = [(len(p), s) for s in SERVICES for p in PREFIXES[s] if path.startswith(p)]
+    return Route(max(matches)[1], path) if matches else None
 
 # proxy_set_header in a location replaces every inherited one, so the docs location repeats them
 # (it asks for an uncompressed page so sub_filter can rewrite it).
@@ -97,10 +122,23 @@ def _locations() -> str:
         "        }"
     )
     out.append(
-        "        # Everything else (including each service's /metrics) is not public.\n"
-        "        location / {\n"
+        "        # Everything else (including each service's /metrics) is not public: JSON for a\n"
+        "        # program and for any API path, the Vietnamese 404 page for a browser.\n"
+        "        location /api/ {\n"
         "            default_type application/json;\n"
         f"            return 404 '{NOT_FOUND}';\n"
+        "        }\n"
+        "        location / {\n"
+        "            default_type application/json;\n"
+        "            if ($http_accept ~* \"text/html\") {\n"
+        f"                error_page 404 {NOT_FOUND_PAGE};\n"
+        "                return 404;\n"
+        "            }\n"
+        f"            return 404 '{NOT_FOUND}';\n"
+        "        }\n"
+        f"        location = {NOT_FOUND_PAGE} {{\n"
+        "            internal;\n"
+        f"            proxy_pass http://{NOT_FOUND_SERVICE};\n"
         "        }"
     )
     return "\n".join(out)

@@ -6,8 +6,8 @@ service was started with), `services.json` (pids and ports, rewritten when a ser
 
 Starts (unless given) a Kafka-protocol broker and an embedded PostgreSQL, creates the topics,
 writes the demo contest, starts the four services as separate processes, puts them behind one
-origin with nginx when it is installed, seeds the demo data, prints the URLs, and on Ctrl-C stops
-everything it started.
+origin (nginx when it is installed, else tools/gateway.py with the same routing), seeds the demo
+data, prints the URLs, and on Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -109,7 +109,19 @@ def _write_pids(stack: Stack) -> None:
 
 def _supervise(stack: Stack) -> None:
     """Like a process manager: a service that dies (a crash, or a SIGKILL drill) is started again."""
+    sms = Path(stack.env.get("SMS_CONSOLE_FILE", "")) if stack.env.get("SMS_CONSOLE_FILE") else None
+    printed = sms.stat().st_size if sms and sms.exists() else 0
     while True:
+        if sms and sms.exists() and sms.stat().st_size > printed:
+            with open(sms, "rb") as f:
+                f.seek(printed)
+                chunk = f.read()
+            printed += len(chunk)
+            for line in chunk.decode(errors="replace").splitlines():
+                with contextlib.suppress(ValueError, KeyError):
+                    sent = json.loads(line)
+                    print(f"  SMS (dev, not sent) to {sent['phone'][:4]}***{sent['phone'][-3:]}: "
+                          f"mã OTP {sent['code']}", flush=True)
         for name, proc in list(stack.processes.items()):
             if proc.poll() is not None:
                 print(f"  {name} exited with {proc.returncode}; restarting it", flush=True)
@@ -166,6 +178,9 @@ def main() -> None:
         "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "1000"),
     })
+    if os.environ.get("SMS_SENDER", "console") == "console":
+        # Dev: one-time codes are not sent; quiz appends them here and _supervise prints them.
+        stack.env["SMS_CONSOLE_FILE"] = os.environ.get("SMS_CONSOLE_FILE") or str(run_dir / "sms.jsonl")
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -203,16 +218,23 @@ def main() -> None:
 
 
 def _start_proxy(stack: Stack) -> str:
-    """nginx as the single origin when installed; otherwise the quiz service is the entry."""
-    try:
-        from tools.nginx import start_nginx
-    except ImportError:
-        start_nginx = None  # type: ignore[assignment]
+    """One origin for every page and API: nginx when installed, else the dev gateway with nginx's
+    routing table (ORIGIN_PROXY=nginx|gateway forces one; the default, auto, prefers nginx)."""
+    from tools.gateway import start_gateway
+    from tools.nginx import nginx_binary, start_nginx
+
     public_port = int(os.environ.get("PUBLIC_PORT", 8080))
-    proxy = start_nginx(stack.ports, public_port, stack.run_dir) if start_nginx else None
-    if proxy is None:
-        print("  nginx not found: each service on its own port (same-origin features need nginx)", flush=True)
-        return f"http://127.0.0.1:{stack.ports['quiz']}/"
+    choice = os.environ.get("ORIGIN_PROXY", "auto")
+    if choice not in ("auto", "nginx", "gateway"):
+        raise SystemExit(f"ORIGIN_PROXY={choice!r}: use auto, nginx or gateway")
+    if choice == "nginx" or (choice == "auto" and nginx_binary()):
+        proxy: object = start_nginx(stack.ports, public_port, stack.run_dir)
+        if proxy is None:
+            raise SystemExit("ORIGIN_PROXY=nginx but nginx is not installed")
+        print(f"  origin (nginx)               http://127.0.0.1:{public_port}/", flush=True)
+    else:
+        proxy = start_gateway(stack.ports, public_port, stack.run_dir)
+        print(f"  origin (dev gateway)         http://127.0.0.1:{public_port}/", flush=True)
     stack.stoppers.append(proxy)
     return f"http://127.0.0.1:{public_port}/"
 

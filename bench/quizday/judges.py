@@ -54,11 +54,11 @@ async def essay_grading(client: Client, ini: str, w: World, rec: Recorder, stop:
             if stop.is_set():
                 return
             body = {"criteria": criteria(w.criteria["essays"], rng, rng.uniform(0.3, 0.9))}
-            await _score(client, f"{ini}/api/essays/{it['attempt_id']}/scores", judge, body, rec, "essay",
+            await _score(client, f"{ini}/api/essays/{it['essay_id']}/scores", judge, body, rec, "essay",
                          "POST /api/essays/{id}/scores")
             if rng.random() < 0.1:  # second thoughts: a new revision
                 body = {"criteria": criteria(w.criteria["essays"], rng, rng.uniform(0.3, 0.9))}
-                await _score(client, f"{ini}/api/essays/{it['attempt_id']}/scores", judge, body, rec, "essay",
+                await _score(client, f"{ini}/api/essays/{it['essay_id']}/scores", judge, body, rec, "essay",
                              "POST /api/essays/{id}/scores")
             await _pause(stop, pace * rng.uniform(0.5, 1.5))
         if not items:

@@ -8,9 +8,11 @@ import asyncio
 import math
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from bench.quizday.client import Client
 from bench.quizday.recorder import Recorder
@@ -102,6 +104,56 @@ class World:
     submitted: list[dict[str, Any]] = field(default_factory=list)
     probes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(20))
     probe_http: httpx.AsyncClient | None = None
+    sms: SmsInbox | None = None  # the dev SMS sender's file: likes count only from verified phones
+
+
+class SmsInbox:
+    """One-time codes as the dev (console) SMS sender writes them (RUN_DIR/sms.jsonl), read incrementally."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.latest: dict[str, str] = {}  # phone → newest code (each phone verifies once per run)
+
+    def _read(self) -> None:
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            chunk = f.read()
+        complete = chunk[:chunk.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.splitlines():
+            sent = orjson.loads(line)
+            self.latest[sent["phone"]] = sent["code"]
+
+    async def code(self, phone: str, timeout: float = 15.0) -> str | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            self._read()
+            if phone in self.latest:
+                return self.latest[phone]
+            await asyncio.sleep(0.1)
+        return None
+
+
+async def _verified(w: World, p: Profile, auth: dict[str, str]) -> dict[str, str] | None:
+    """Prove the phone with a one-time code; the new token's likes count."""
+    if w.sms is None:
+        return None
+    r = await w.client.call("POST /api/participants/me/otp", "POST", f"{w.quiz}/api/participants/me/otp",
+                            headers=auth)
+    code = await w.sms.code(p.phone) if r.status == 202 else None
+    if code is None:
+        w.rec.count("verify_failed")
+        return None
+    r = await w.client.call("POST /api/participants/me/verify", "POST", f"{w.quiz}/api/participants/me/verify",
+                            headers=auth, json={"code": code})
+    if r.status != 200:
+        w.rec.count("verify_failed")
+        return None
+    w.rec.count("verified")
+    return {**auth, "Authorization": f"Bearer {r.body['token']}"}
 
 
 async def journey(w: World, p: Profile, rng: random.Random) -> None:
@@ -159,6 +211,8 @@ async def journey(w: World, p: Profile, rng: random.Random) -> None:
         if p.freshness_probe and k == 0:
             asyncio.create_task(_probe_freshness(w, pid))
         await asyncio.sleep(rng.uniform(0.2, 2.0) * p.think_median)
+    if p.likes and w.contents:
+        auth = await _verified(w, p, auth) or auth
     for content in rng.sample(w.contents, min(p.likes, len(w.contents))):
         r = await w.client.call("POST /api/contents/{id}/like", "POST",
                                 f"{w.engagement}/api/contents/{content}/like", headers=auth)

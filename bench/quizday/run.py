@@ -16,8 +16,8 @@ import httpx
 from bench.quizday import drills as drills_mod
 from bench.quizday import judges, platforms, setup
 from bench.quizday.client import Client
+from bench.quizday.participants import SmsInbox, journey, make_profiles
 from bench.quizday.participants import World as Journeys
-from bench.quizday.participants import journey, make_profiles
 from bench.quizday.recorder import Recorder, percentile
 from bench.quizday.stack import SERVICES, Stack
 from shared.contest import load_contest
@@ -84,7 +84,8 @@ async def run(params: Params, stack: Stack, *, progress: bool = True) -> Outcome
                                  think_median=params.think, freshness_share=params.freshness_share, likes=True)
         j = Journeys(client=client, rec=rec, quiz=stack.url("quiz"), engagement=stack.url("engagement"),
                      ranking=stack.url("ranking"), round_id=world.round_id, free_kind=world.free_kind,
-                     answer_key=world.answer_key, contents=world.initiatives, probe_http=probe_http)
+                     answer_key=world.answer_key, contents=world.initiatives, probe_http=probe_http,
+                     sms=SmsInbox(stack.run_dir / "sms.jsonl"))
         contest = load_contest(stack.contest_file)
         names = params.drills or [None]  # type: ignore[list-item]
         n = len(names)

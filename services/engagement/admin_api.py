@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.engagement import store
@@ -15,6 +15,7 @@ from services.engagement.ingest import decide_quarantine, resolve_pending
 from services.engagement.signing import decode_secret
 from shared.auth import check_admin
 from shared.http import ApiError
+from shared.pages import page
 from shared.service import Runtime, RuntimeDep
 
 WEB = Path(__file__).parent / "web"
@@ -193,5 +194,5 @@ async def audit(rt: AdminDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200)
 
 
 @pages.get("/engagement/admin")
-async def admin_page() -> FileResponse:
-    return FileResponse(WEB / "admin.html", media_type="text/html; charset=utf-8")
+async def admin_page() -> HTMLResponse:
+    return page(WEB / "admin.html")

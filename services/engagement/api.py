@@ -54,7 +54,8 @@ async def ingest(
         verify(platform.secrets, webhook_id, webhook_timestamp, body, webhook_signature,
                now=time.time(), tolerance_seconds=rt.settings.webhook_tolerance_seconds)  # type: ignore[attr-defined]
     except SignatureError as exc:
-        raise ApiError(400 if exc.code == "missing_signature" else 401, exc.code, exc.message) from None
+        # Missing headers are an unauthenticated request like a wrong signature: 401 either way.
+        raise ApiError(401, exc.code, exc.message) from None
     assert webhook_id is not None
     if len(webhook_id) > 200:
         raise ApiError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
@@ -109,7 +110,13 @@ async def _participant(rt: Runtime, authorization: str | None) -> str:
 
 
 async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, action: str) -> dict[str, Any]:
-    participant = await _participant(rt, authorization)
+    claims = verify_participant_token(rt.settings.participant_public_key, bearer(authorization), rt.contest.contest_id)
+    # Likes count only from a phone proved by a one-time code (`pv`, set by quiz): throw-away
+    # registrations cannot like. Unlike needs no proof: it can only take back.
+    if action == "like" and not claims.phone_verified:
+        raise ApiError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
+                       "trước khi bình chọn.")
+    participant = claims.id
     actor = hash_actor(hash_key(rt), PORTAL, participant)
     async with rt.pool.acquire() as conn:
         platform = await store.get_platform(conn, PORTAL)

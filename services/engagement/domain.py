@@ -9,11 +9,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.contest import Contest, EngagementRules
 
@@ -28,7 +29,18 @@ MALFORMED = "malformed"
 RATE_LIMITED = "rate_limited"
 UNKNOWN_PLATFORM = "unknown_platform"
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    # Identifiers never carry control characters, and PostgreSQL cannot store NUL: refusing them here
+    # turns one bad event into a per-event `malformed` instead of a 422 for the whole batch.
+    if _CONTROL.search(value):
+        raise ValueError("không được chứa ký tự điều khiển (ví dụ NUL)")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_control)]
 
 
 class PlatformConfig(BaseModel):

@@ -42,39 +42,40 @@ class StageScoreIn(BaseModel):
 async def essay_queue(actor: JudgeDep, runtime: RuntimeDep, pending: bool = False,
                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
                       offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Anonymous grading: each essay by its opaque `essay_id`, with no author, attempt or arrival time."""
     quiz = runtime.contest.quiz
     async with runtime.pool.acquire() as conn:
         total, rows = await store_stage.essays(conn, limit=limit, offset=offset, phase_id=quiz.phase_id,
                                                not_scored_by=actor.id if pending else None)
-        ids = [r["attempt_id"] for r in rows]
+        ids = [r["essay_id"] for r in rows]
         mine = {s.subject_id: s for s in
                 await store_judging.latest(conn, quiz.phase_id, judge_id=actor.id, subject_ids=ids)}
         counts = await store_judging.scored_counts(conn, quiz.phase_id, ids)
     items = [{
-        "attempt_id": r["attempt_id"], "question_id": r["question_id"],
+        "essay_id": r["essay_id"], "question_id": r["question_id"],
         "question_text": quiz.free_question.text if r["question_id"] == quiz.free_question.question_id else None,
-        "text": r["text"], "round_id": r["round_id"], "received_at": r["received_at"].isoformat(),
-        "judges_scored": counts.get(r["attempt_id"], 0),
-        "latest": mine[r["attempt_id"]].public() if r["attempt_id"] in mine else None,
+        "text": r["text"], "round_id": r["round_id"],
+        "judges_scored": counts.get(r["essay_id"], 0),
+        "latest": mine[r["essay_id"]].public() if r["essay_id"] in mine else None,
     } for r in rows]
     return {"phase_id": quiz.phase_id, "criteria": rubric_json(runtime.contest.essay_rubric()), "total": total,
             "items": items}
 
 
-@router.get("/api/essays/{attempt_id}")
-async def essay(attempt_id: str, actor: JudgeDep, runtime: RuntimeDep) -> dict:
+@router.get("/api/essays/{essay_id}")
+async def essay(essay_id: str, actor: JudgeDep, runtime: RuntimeDep) -> dict:
     async with runtime.pool.acquire() as conn:
-        row = await store_stage.essay(conn, attempt_id)
-        history = await store_judging.history(conn, actor.id, runtime.contest.quiz.phase_id, attempt_id)
+        row = await store_stage.essay(conn, essay_id)
+        history = await store_judging.history(conn, actor.id, runtime.contest.quiz.phase_id, essay_id)
     if row is None:
         raise ApiError(404, "not_found", "Không tìm thấy bài tự luận.")
-    return {"attempt_id": attempt_id, "question_id": row["question_id"], "text": row["text"],
+    return {"essay_id": essay_id, "question_id": row["question_id"], "text": row["text"],
             "criteria": rubric_json(runtime.contest.essay_rubric()), "history": [h.public() for h in history]}
 
 
-@router.post("/api/essays/{attempt_id}/scores", status_code=201)
-async def grade_essay(attempt_id: str, body: EssayScoreIn, actor: JudgeDep, runtime: RuntimeDep) -> dict:
-    stored = await scoring.submit(runtime, actor, phase_id=runtime.contest.quiz.phase_id, subject_id=attempt_id,
+@router.post("/api/essays/{essay_id}/scores", status_code=201)
+async def grade_essay(essay_id: str, body: EssayScoreIn, actor: JudgeDep, runtime: RuntimeDep) -> dict:
+    stored = await scoring.submit(runtime, actor, phase_id=runtime.contest.quiz.phase_id, subject_id=essay_id,
                                   criteria=criteria_map(body.criteria), abstain=body.abstain)
     return stored.public()
 

@@ -86,9 +86,11 @@ async def submit(runtime: Runtime, actor: Actor, *, phase_id: str, subject_id: s
                 scored_at=now,
             )
             if not abstain:
+                # judges score an essay by its opaque id; the event names the attempt (the contract)
+                published = await store_stage.attempt_of(conn, subject_id) if kind == "essays" else subject_id
                 await runtime.outbox.add(conn, JUDGE_SCORED, JudgeScored(
                     contest_id=runtime.contest.contest_id, phase_id=phase_id, subject_type=target.subject_type,
-                    subject_id=subject_id, judge_id=actor.id,
+                    subject_id=published, judge_id=actor.id,
                     criteria=[CriterionScore(criterion_id=v.criterion_id, score=v.score, max=v.max) for v in values],
                     total=total, revision=revision, scored_at=now,
                 ))

@@ -21,25 +21,32 @@ async def add_essays(conn: asyncpg.Connection, items: list[AnswerSubmitted]) -> 
     return len(rows)
 
 
-_ESSAY = "attempt_id, phase_id, round_id, question_id, text, received_at"
+# What a judge may see of an essay: never its attempt id (the key of the author's public board entry).
+_ESSAY = "essay_id, phase_id, round_id, question_id, text"
 
 
 async def essays(conn: asyncpg.Connection, *, limit: int, offset: int, phase_id: str,
                  not_scored_by: str | None = None) -> tuple[int, list[dict[str, Any]]]:
-    """The queue, oldest first; `not_scored_by` keeps only essays that judge has not scored yet."""
+    """The queue in the order of the random essay ids (not of arrival, which the public submission
+    times would match); `not_scored_by` keeps only essays that judge has not scored yet."""
     where = ("($1::text IS NULL OR NOT EXISTS (SELECT 1 FROM scores s WHERE s.judge_id = $1"
-             " AND s.phase_id = $2 AND s.subject_id = e.attempt_id))")
+             " AND s.phase_id = $2 AND s.subject_id = e.essay_id))")
     total = await conn.fetchval(f"SELECT count(*) FROM essays e WHERE {where}", not_scored_by, phase_id)
     rows = await conn.fetch(
-        f"SELECT {_ESSAY} FROM essays e WHERE {where} ORDER BY received_at, attempt_id LIMIT $3 OFFSET $4",
+        f"SELECT {_ESSAY} FROM essays e WHERE {where} ORDER BY essay_id LIMIT $3 OFFSET $4",
         not_scored_by, phase_id, limit, offset,
     )
     return total, [dict(r) for r in rows]
 
 
-async def essay(conn: asyncpg.Connection, attempt_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow(f"SELECT {_ESSAY} FROM essays WHERE attempt_id = $1", attempt_id)
+async def essay(conn: asyncpg.Connection, essay_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"SELECT {_ESSAY} FROM essays WHERE essay_id = $1", essay_id)
     return dict(row) if row else None
+
+
+async def attempt_of(conn: asyncpg.Connection, essay_id: str) -> str:
+    """The attempt behind an essay: only for the judge-scored event, which must name it."""
+    return await conn.fetchval("SELECT attempt_id FROM essays WHERE essay_id = $1", essay_id)
 
 
 # --- stage ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.quiz import attempts, participants
-from services.quiz.deps import Rt, authenticate, json_response, limit_ip
+from services.quiz.deps import Rt, authenticate, json_response, limit_ip, request_ip
 from shared.events import format_utc
 
 router = APIRouter(tags=["quiz"])
@@ -29,6 +29,10 @@ class RegisterIn(In):
 
 class OtpIn(In):
     phone: Annotated[str, Field(max_length=40)]
+
+
+class VerifyIn(In):
+    code: Annotated[str, Field(max_length=12)]
 
 
 class LoginIn(In):
@@ -73,6 +77,7 @@ class Registered(BaseModel):
     display_name: str
     unit_id: str
     masked_phone: str
+    phone_verified: bool = False
 
 
 class SubmitResult(BaseModel):
@@ -104,7 +109,8 @@ async def contest(rt: Rt) -> dict[str, Any]:
                  "time_limit_seconds": rules.time_limit_seconds, "grace_seconds": rules.grace_seconds,
                  "attempts_per_round": rules.attempts_per_round, "points_per_correct": rules.points_per_correct,
                  "speed_bonus_max_points": rules.speed_bonus.max_points,
-                 "free_question_kind": rules.free_question.kind},
+                 "free_question_kind": rules.free_question.kind,
+                 "require_verified_phone": rules.require_verified_phone},
     }
 
 
@@ -112,20 +118,36 @@ async def contest(rt: Rt) -> dict[str, Any]:
 async def register(body: RegisterIn, request: Request, rt: Rt) -> dict[str, Any]:
     limit_ip(rt, request, "register")
     return await participants.register(rt, full_name=body.full_name, phone=body.phone, unit_id=body.unit_id,
-                                       birth_year=body.birth_year)
+                                       birth_year=body.birth_year, ip=request_ip(rt, request))
 
 
 @router.post("/api/participants/otp", status_code=202)
 async def request_otp(body: OtpIn, request: Request, rt: Rt) -> dict[str, Any]:
     """Send a one-time code to a registered phone (returning participants on a new device)."""
     limit_ip(rt, request, "otp")
-    return await participants.request_otp(rt, body.phone)
+    return await participants.request_otp(rt, body.phone, request_ip(rt, request))
 
 
 @router.post("/api/participants/login", response_model=Registered)
 async def login(body: LoginIn, request: Request, rt: Rt) -> dict[str, Any]:
     limit_ip(rt, request, "login")
     return await participants.login(rt, body.phone, body.code)
+
+
+@router.post("/api/participants/me/otp", status_code=202)
+async def request_verification(request: Request, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
+    """Send a one-time code to the signed-in participant's own phone, to prove it is theirs."""
+    limit_ip(rt, request, "otp")
+    who = authenticate(rt, authorization, "otp")
+    return await participants.request_verification(rt, who.id, request_ip(rt, request))
+
+
+@router.post("/api/participants/me/verify", response_model=Registered)
+async def verify_phone(body: VerifyIn, request: Request, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
+    """The code proves the phone: answers a new token whose `pv` claim lets likes count."""
+    limit_ip(rt, request, "login")
+    who = authenticate(rt, authorization, "verify")
+    return await participants.verify(rt, who.id, body.code)
 
 
 @router.get("/api/participants/me")

@@ -15,9 +15,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
 from services.quiz import admin, api, bank, closing, pages, store
-from services.quiz.deps import LogOtpSender, QuizDeps
-from services.quiz.domain import QuizError
+from services.quiz.deps import QuizDeps
+from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
+from services.quiz.sms import sms_sender
 from shared.auth import generate_keypair
 from shared.contest import bank_path
 from shared.http import error_response
@@ -73,6 +74,10 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
     settings = settings or QuizSettings()
 
     async def on_startup(rt: Runtime) -> None:
+        try:
+            rt.state["excluded_phones"] = excluded_phones(rt.contest.quiz.excluded_phones)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
         await load_initial_bank(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
         rt.state["sweep_task"] = asyncio.create_task(
@@ -80,6 +85,9 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
 
     async def on_shutdown(rt: Runtime) -> None:
         await closing.stop(rt.state.pop("sweep_task", None))
+        sms = rt.state["quiz"].sms
+        if hasattr(sms, "aclose"):
+            await sms.aclose()
         task = rt.state.pop("gauge_task", None)
         if task:
             task.cancel()
@@ -105,7 +113,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         ip_limiter=RateLimiter(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst),
         participant_limiter=RateLimiter(settings.rate_limit_participant_per_second,
                                         settings.rate_limit_participant_burst),
-        otp_sender=LogOtpSender(),
+        sms=sms_sender(settings),
         started=Counter(f"{name}_attempts_started", "Attempts started", registry=registry),
         submitted=Counter(f"{name}_attempts_submitted", "Attempts submitted (first submit only)",
                           registry=registry),

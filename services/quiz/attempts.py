@@ -66,6 +66,12 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
                 raise QuizError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
             if excluded(rt, p.phone):
                 raise NOT_ALLOWED
+            if p.duplicate_of is not None:
+                raise QuizError(403, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng "
+                                "ký trước nên không thể dự thi; vui lòng đăng nhập bằng số điện thoại của bạn.")
+            if rules.require_verified_phone and not p.phone_verified:
+                raise QuizError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP trước khi bắt "
+                                "đầu lượt thi.")
             used, open_id = await store.attempt_stats(conn, participant_id, round_id)
             domain.check_can_start(attempts_in_round=used, limit=rules.attempts_per_round, open_attempt_id=open_id)
             version, bank = await _bank(rt, conn, round_id)

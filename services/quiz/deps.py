@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import orjson
 from fastapi import Depends, Request, Response
@@ -12,22 +13,12 @@ from prometheus_client import Counter, Gauge
 
 from services.quiz.domain import Question
 from services.quiz.settings import QuizSettings
+from services.quiz.sms import SmsSender
 from shared.auth import Participant, bearer, verify_participant_token
 from shared.ratelimit import RateLimiter
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
-
-
-class OtpSender(Protocol):
-    async def send(self, phone: str, code: str) -> None: ...
-
-
-class LogOtpSender:
-    """Development sender: writes the code to the log instead of sending an SMS."""
-
-    async def send(self, phone: str, code: str) -> None:
-        log.warning("OTP for %s***%s: %s (dev sender: no SMS is sent)", phone[:4], phone[-3:], code)
 
 
 @dataclass
@@ -37,12 +28,13 @@ class QuizDeps:
     public_key: str
     ip_limiter: RateLimiter
     participant_limiter: RateLimiter
-    otp_sender: OtpSender
+    sms: SmsSender
     started: Counter
     submitted: Counter
     active: Gauge
     closed_by_server: Counter
     bank_cache: dict[int, list[Question]] = field(default_factory=dict)
+    sms_tasks: set[asyncio.Task] = field(default_factory=set)  # codes being sent in the background
 
 
 async def _runtime(request: Request) -> Runtime:
@@ -74,6 +66,10 @@ def client_ip(request: Request, trusted: list[str]) -> str:
 def limit_ip(rt: Runtime, request: Request, action: str) -> None:
     deps = quiz(rt)
     deps.ip_limiter.check(f"{action}:{client_ip(request, deps.settings.trusted_proxies)}")
+
+
+def request_ip(rt: Runtime, request: Request) -> str:
+    return client_ip(request, quiz(rt).settings.trusted_proxies)
 
 
 def authenticate(rt: Runtime, authorization: str | None, action: str, cost: float = 1.0) -> Participant:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -29,23 +30,58 @@ class QuizError(Exception):
 # Vietnamese mobile numbers (10 digits after the 2018 renumbering): Viettel 032–039, 086, 096–098;
 # Vinaphone 081–085, 088, 091, 094; MobiFone 070, 076–079, 089, 090, 093; Vietnamobile 052, 056,
 # 058, 092; Gmobile 059, 099; Reddi 055; iTel 087.
-_MOBILE = re.compile(r"^0(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$")
-_SEPARATORS = re.compile(r"[\s.\-()]")
+# The ONE canonical form, the only one stored, compared and hashed: national `0` + 9 ASCII digits.
+_MOBILE = re.compile(r"^0(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}$", re.ASCII)
+_SEPARATORS = frozenset(" .()-")
+INVALID_PHONE = ("invalid_phone", "Số điện thoại không hợp lệ. Vui lòng nhập số di động Việt Nam gồm 10 chữ số, "
+                 "ví dụ 0912345678 hoặc +84912345678.")
+
+
+def _ascii_digits(raw: str) -> str | None:
+    """NFKC, then every Unicode decimal digit as its ASCII digit, separators dropped, a leading `+`
+    kept; None if anything else is in there (letters, zero-width or control characters)."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKC", raw):
+        if ch in _SEPARATORS or ch.isspace() or unicodedata.category(ch) == "Pd":
+            continue
+        if ch == "+" and not out:
+            out.append(ch)
+            continue
+        digit = unicodedata.decimal(ch, None)
+        if digit is None:
+            return None
+        out.append(str(digit))  # "٠" (Arabic-Indic), "２" (full-width), "০" (Bengali) … → ASCII
+    return "".join(out)
 
 
 def normalize_phone(raw: str) -> str:
-    """`+84 912 345 678`, `84912345678`, `0912.345.678` → `0912345678`; QuizError 422 if not a VN mobile."""
-    digits = _SEPARATORS.sub("", raw or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
+    """`+84 912 345 678`, `84912345678`, `0912.345.678`, `091２345678` → `0912345678`;
+    QuizError 422 if it is not a Vietnamese mobile number."""
+    digits = _ascii_digits(raw or "")
+    if digits is None:
+        raise QuizError(422, *INVALID_PHONE)
+    for prefix in ("+84", "0084", "84"):
+        rest = digits[len(prefix):]
+        if digits.startswith(prefix) and len(rest) in (9, 10):
+            digits = rest if rest.startswith("0") else "0" + rest  # "+84 0912…" is a common way to write it
+            break
     if not _MOBILE.match(digits):
-        raise QuizError(422, "invalid_phone", "Số điện thoại không hợp lệ. Vui lòng nhập số di động Việt Nam "
-                        "gồm 10 chữ số, ví dụ 0912345678 hoặc +84912345678.")
+        raise QuizError(422, *INVALID_PHONE)
     return digits
+
+
+def excluded_phones(configured: Sequence[str]) -> frozenset[str]:
+    """The contest's exclusion list in canonical form; ValueError naming the entries that are not
+    Vietnamese mobile numbers (a typo there would silently let an organizer take part)."""
+    out, bad = set(), []
+    for raw in configured:
+        try:
+            out.add(normalize_phone(raw))
+        except QuizError:
+            bad.append(raw)
+    if bad:
+        raise ValueError(f"quiz.excluded_phones has entries that are not Vietnamese mobile numbers: {bad!r}")
+    return frozenset(out)
 
 
 def mask_phone(phone: str) -> str:

@@ -17,8 +17,10 @@ class ParticipantRow:
     participant_id: str
     full_name: str
     unit_id: str
-    phone: str
+    phone: str | None  # canonical; None for a later duplicate set aside by migration 002
     birth_year: int | None
+    phone_verified: bool = False
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class AttemptRow:
 def _participant(row: asyncpg.Record | None) -> ParticipantRow | None:
     if row is None:
         return None
-    return ParticipantRow(row["participant_id"], row["full_name"], row["unit_id"], row["phone"], row["birth_year"])
+    return ParticipantRow(row["participant_id"], row["full_name"], row["unit_id"], row["phone"], row["birth_year"],
+                          row["phone_verified_at"] is not None, row["duplicate_of"])
 
 
 def _attempt(row: asyncpg.Record | None) -> AttemptRow | None:
@@ -70,7 +73,7 @@ async def insert_participant(
     return got is not None
 
 
-_P_COLS = "participant_id, full_name, unit_id, phone, birth_year"
+_P_COLS = "participant_id, full_name, unit_id, phone, birth_year, phone_verified_at, duplicate_of"
 
 
 async def participant(conn: asyncpg.Connection, participant_id: str, *, lock: bool = False) -> ParticipantRow | None:
@@ -83,10 +86,59 @@ async def participant_by_phone(conn: asyncpg.Connection, contest_id: str, phone:
         f"SELECT {_P_COLS} FROM participants WHERE contest_id = $1 AND phone = $2", contest_id, phone))
 
 
+async def mark_phone_verified(conn: asyncpg.Connection, participant_id: str, at: datetime) -> None:
+    await conn.execute("UPDATE participants SET phone_verified_at = coalesce(phone_verified_at, $2)"
+                       " WHERE participant_id = $1", participant_id, at)
+
+
+# --- one-time codes: codes (hashed), and the request / failure logs the limits count -----------
+
+
+async def lock_otp(conn: asyncpg.Connection, contest_id: str, phone: str, ip: str | None) -> None:
+    """Serialise the limit checks of one IP and one phone across replicas (inside a transaction).
+    Always IP first, then phone: one order, no deadlock."""
+    if ip is not None:
+        await conn.execute("SELECT pg_advisory_xact_lock(1201, hashtext($1))", ip)
+    await conn.execute("SELECT pg_advisory_xact_lock(1202, hashtext($1))", f"{contest_id}:{phone}")
+
+
+async def otp_usage(conn: asyncpg.Connection, contest_id: str, phone: str, ip: str, now: datetime) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "SELECT"
+        " (SELECT max(requested_at) FROM otp_requests WHERE contest_id = $1 AND phone = $2) AS last_at,"
+        " (SELECT count(*) FROM otp_requests WHERE contest_id = $1 AND phone = $2"
+        "   AND requested_at > $4::timestamptz - interval '1 day') AS day_count,"
+        " (SELECT min(requested_at) FROM otp_requests WHERE contest_id = $1 AND phone = $2"
+        "   AND requested_at > $4::timestamptz - interval '1 day') AS day_first,"
+        " (SELECT count(*) FROM otp_requests WHERE ip = $3 AND requested_at > $4::timestamptz - interval '1 hour') AS ip_count,"
+        " (SELECT min(requested_at) FROM otp_requests WHERE ip = $3"
+        "   AND requested_at > $4::timestamptz - interval '1 hour') AS ip_first,"
+        " (SELECT count(*) FROM otp_failures WHERE contest_id = $1 AND phone = $2"
+        "   AND failed_at > $4::timestamptz - interval '1 day') AS fail_count,"
+        " (SELECT min(failed_at) FROM otp_failures WHERE contest_id = $1 AND phone = $2"
+        "   AND failed_at > $4::timestamptz - interval '1 day') AS fail_first",
+        contest_id, phone, ip, now)
+
+
+async def log_otp_request(conn: asyncpg.Connection, contest_id: str, phone: str, ip: str, now: datetime) -> None:
+    await conn.execute("INSERT INTO otp_requests (contest_id, phone, ip, requested_at) VALUES ($1, $2, $3, $4)",
+                       contest_id, phone, ip, now)
+    # Only the last day counts: forget older requests of this phone and IP (numbers asked for are kept
+    # no longer than the limits need them).
+    await conn.execute("DELETE FROM otp_requests WHERE (phone = $1 OR ip = $2)"
+                       " AND requested_at < $3::timestamptz - interval '2 days'", phone, ip, now)
+
+
+async def log_otp_failure(conn: asyncpg.Connection, contest_id: str, phone: str, now: datetime) -> None:
+    await conn.execute("INSERT INTO otp_failures (contest_id, phone, failed_at) VALUES ($1, $2, $3)",
+                       contest_id, phone, now)
+
+
 async def save_otp(conn: asyncpg.Connection, participant_id: str, code_hash: str, expires_at: datetime) -> None:
+    """A new code replaces the previous one; the wrong tries are counted in otp_failures, not here."""
     await conn.execute(
         "INSERT INTO otp_codes (participant_id, code_hash, expires_at, tries) VALUES ($1, $2, $3, 0)"
-        " ON CONFLICT (participant_id) DO UPDATE SET code_hash = $2, expires_at = $3, tries = 0",
+        " ON CONFLICT (participant_id) DO UPDATE SET code_hash = $2, expires_at = $3",
         participant_id, code_hash, expires_at,
     )
 

@@ -14,7 +14,6 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.ranking import access, exports, store, views
 from services.ranking.board import Snapshot
-from services.ranking.domain import parse_board_id
 from shared.events import format_utc
 from shared.http import ApiError
 from shared.service import RuntimeDep
@@ -28,20 +27,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 @router.get("")
 async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
-    index = views.index_of(rt)
-    index.refresh()
-    frozen = rt.state["frozen"]
-    out = []
-    for board_id in sorted(index.boards):
-        parsed = parse_board_id(board_id)
-        if parsed is None:
-            continue
-        board = index.boards[board_id]
-        out.append({
-            "board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
-            "total": len(board), "frozen": board_id in frozen, "as_of": format_utc(board.as_of),
-        })
-    return {"boards": out, "units": {u.id: u.name for u in rt.contest.units}}
+    return {"boards": views.listing(rt), "units": {u.id: u.name for u in rt.contest.units}}
 
 
 @router.get("/{board_id}")
@@ -91,23 +77,28 @@ async def stream(rt: RuntimeDep, board_id: str, request: Request) -> EventSource
     return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def _export_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
-    """The public view's rows, each with its unit's name (a spreadsheet reader can't map slugs)."""
+def _named(rt: RuntimeDep, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a file, each with its unit's name (a spreadsheet reader can't map slugs)."""
     names = {u.id: u.name for u in rt.contest.units}
-    return [{**row, "unit_name": names.get(row["unit_id"] or "", row["unit_id"] or "")}
-            for row in views.public_view(rt, board_id).slice(0, 10**9)]
+    return [{**row, "unit_name": names.get(row["unit_id"] or "", row["unit_id"] or "")} for row in rows]
 
 
 @router.get("/{board_id}/export.csv")
 async def export_csv(rt: RuntimeDep, board_id: str) -> Response:
-    rows = _export_rows(rt, board_id)
-    return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
+    return _csv(board_id, _named(rt, views.public_view(rt, board_id).slice(0, 10**9)))
 
 
 @router.get("/{board_id}/export.xlsx")
 async def export_xlsx(rt: RuntimeDep, board_id: str) -> Response:
-    rows = _export_rows(rt, board_id)
+    return await _xlsx(board_id, _named(rt, views.public_view(rt, board_id).slice(0, 10**9)))
+
+
+def _csv(board_id: str, rows: list[dict[str, Any]]) -> Response:
+    return Response(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{board_id}.csv"'})
+
+
+async def _xlsx(board_id: str, rows: list[dict[str, Any]]) -> Response:
     body = await asyncio.to_thread(exports.to_xlsx, board_id, rows)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{board_id}.xlsx"'})
@@ -134,12 +125,12 @@ async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = Non
     existing = rt.state["frozen"].get(board_id)
     if existing is not None:
         return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(existing.frozen_at)}
-    entries, now = board.snapshot(), datetime.now(UTC)
+    snapshot = Snapshot.of(board, datetime.now(UTC))
     async with rt.pool.acquire() as conn:
-        await store.freeze(conn, board_id, now, entries)
-    rt.state["frozen"][board_id] = Snapshot(board_id, entries, now)
+        await store.freeze(conn, board_id, snapshot.frozen_at, snapshot.entries)
+    rt.state["frozen"][board_id] = snapshot
     rt.state["hub"].notify_freeze(board_id, True)
-    return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(now)}
+    return {"board_id": board_id, "frozen": True, "frozen_at": format_utc(snapshot.frozen_at)}
 
 
 @admin.post("/{board_id}/unfreeze")
@@ -153,12 +144,41 @@ async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = N
     return {"board_id": board_id, "frozen": False}
 
 
+@admin.get("")
+async def list_live(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
+    """The organizers' board list: live totals, and when each frozen board was frozen."""
+    _admin(rt, authorization)
+    return {"boards": views.listing(rt, live=True)}
+
+
 @admin.get("/{board_id}/live")
 async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset = 0,
-               authorization: AdminHeader = None) -> dict[str, Any]:
-    """The organizers' view of a frozen board: what the public will see after the reveal."""
+               authorization: AdminHeader = None) -> Response:
+    """The organizers' view of a board (frozen or not): what the public will see after the reveal,
+    with the attempt behind each quiz entry."""
     _admin(rt, authorization)
-    return views.page(views.live_board(rt, board_id), board_id, limit, offset)
+    board = views.live_board(rt, board_id)
+    body = views.page(board, board_id, limit, offset)
+    body["frozen"] = board_id in rt.state["frozen"]
+    body["entries"] = views.with_attempt_ids(rt, board_id, body["entries"])
+    return _json(body)
+
+
+def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
+    return views.with_attempt_ids(rt, board_id, views.live_board(rt, board_id).slice(0, 10**9))
+
+
+@admin.get("/{board_id}/export.csv")
+async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
+    """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
+    _admin(rt, authorization)
+    return _csv(board_id, _named(rt, _live_rows(rt, board_id)))
+
+
+@admin.get("/{board_id}/export.xlsx")
+async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
+    _admin(rt, authorization)
+    return await _xlsx(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/references")

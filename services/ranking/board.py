@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sortedcontainers import SortedList
 
 
@@ -151,6 +152,13 @@ class Snapshot:
     def __init__(self, board_id: str, entries: list[dict[str, Any]], frozen_at: datetime) -> None:
         self.board_id, self.entries, self.frozen_at = board_id, entries, frozen_at
         self.index = {e["entrant_id"]: i for i, e in enumerate(entries)}
+
+    @classmethod
+    def of(cls, board: Board, frozen_at: datetime) -> Snapshot:
+        """Freeze a board: a deep copy through JSON, so nothing the live index later mutates (the
+        engagement counts in `details`, a cached page) can reach the frozen view; it is also exactly
+        what PostgreSQL gives back after a restart."""
+        return cls(board.board_id, orjson.loads(orjson.dumps(board.snapshot())), frozen_at)
 
     def __len__(self) -> int:
         return len(self.entries)

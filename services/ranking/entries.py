@@ -82,7 +82,8 @@ class EntryBoards:
             details = {
                 **extra, "judge_score": d.rounded(judge),
                 "judges": {j: {"total": t.total, "revision": t.revision} for j, t in sorted(judges.items())},
-                "engagement": self.counts.get(sid, {}), "engagement_points": d.rounded(points[sid]),
+                "engagement": {p: dict(c) for p, c in self.counts.get(sid, {}).items()},  # a copy: counts mutate
+                "engagement_points": d.rounded(points[sid]),
                 "max_engagement_points": d.rounded(top), "engagement_score": d.rounded(eng),
                 "weights": {"judges": rules.weights.judges, "engagement": rules.weights.engagement},
             }

@@ -39,6 +39,8 @@ def _explain(d: dict[str, Any]) -> str:
         parts += [f"giám khảo {_num(d['judge_score'])}", f"tương tác {_num(d.get('engagement_score') or 0)}"]
     if d.get("judge_count") is not None:
         parts.append(f"{d['judge_count']} giám khảo")
+    if d.get("attempt_id"):  # organizers' exports only: which attempt counts (disputes, the audit)
+        parts.append(f"lượt thi {d['attempt_id']}")
     return " · ".join(parts)
 
 

@@ -187,8 +187,10 @@ class RankingIndex(EntryBoards):
 
     def _individual_details(self, a: d.Attempt, _essays: dict, ref: float | None) -> dict[str, Any]:
         essay, judges = self.essay_score(a.attempt_id)
+        # No attempt id: it is the essay's key at the judges' (the public must not be able to join a
+        # name to an essay); organizers get it from `best_attempt`.
         details: dict[str, Any] = {
-            "attempt_id": a.attempt_id, "round_id": a.round_id, "correct": a.correct, "total": a.total,
+            "round_id": a.round_id, "correct": a.correct, "total": a.total,
             "quiz_score": a.score, "duration_ms": a.duration_ms, "submitted_at": format_utc(a.submitted_at),
         }
         if self.essay_weight:
@@ -201,6 +203,14 @@ class RankingIndex(EntryBoards):
                            reference_final=self.reference(a.round_id)[1],
                            distance=None if dist == float("inf") else d.rounded(dist))
         return details
+
+    def best_attempt(self, board_id: str, participant_id: str) -> str | None:
+        """The attempt behind a participant's entry on an individual quiz board (organizers only)."""
+        prefix = f"{self.quiz_phase}.individual."
+        if not board_id.startswith(prefix):
+            return None
+        best = self.best.get((board_id[len(prefix):], participant_id))
+        return best[1].attempt_id if best else None
 
     def _touch_unit(self, window: str, unit_id: str) -> None:
         people, attempts, total = self._unit_stat(window, unit_id)

@@ -52,6 +52,37 @@ def public_view(rt: Runtime, board_id: str) -> View:
     return rt.state["frozen"].get(board_id, board)
 
 
+def listing(rt: Runtime, *, live: bool = False) -> list[dict[str, Any]]:
+    """Every board with its total and as_of: the frozen snapshot's for the public, the live board's
+    (plus when it was frozen) for the organizers."""
+    index = index_of(rt)
+    index.refresh()
+    frozen: dict[str, Snapshot] = rt.state["frozen"]
+    out = []
+    for board_id in sorted(index.boards):
+        parsed = parse_board_id(board_id)
+        if parsed is None:
+            continue
+        snapshot = frozen.get(board_id)
+        view = index.boards[board_id] if live or snapshot is None else snapshot
+        row = {"board_id": board_id, "phase_id": parsed.phase_id, "scope": parsed.scope, "window": parsed.window,
+               "total": len(view), "frozen": snapshot is not None, "as_of": as_of(view)}
+        if live:
+            row["frozen_at"] = format_utc(snapshot.frozen_at) if snapshot else None
+        out.append(row)
+    return out
+
+
+def with_attempt_ids(rt: Runtime, board_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The organizers' rows of an individual quiz board name the attempt behind each entry (copies:
+    the board's rendered pages are cached and shared with the public)."""
+    index = index_of(rt)
+    if not board_id.startswith(f"{index.quiz_phase}.individual."):
+        return rows
+    return [{**r, "details": {**r["details"], "attempt_id": index.best_attempt(board_id, r["entrant_id"])}}
+            for r in rows]
+
+
 def as_of(view: View) -> str:
     return format_utc(view.frozen_at if isinstance(view, Snapshot) else view.as_of)
 

@@ -23,7 +23,22 @@ const Contest = {
     return data;
   },
   showError(el, err) { el.textContent = err.message || String(err); el.classList.remove("hidden"); el.setAttribute("role", "alert"); },
-  fmtScore(x) { return (Math.round(x * 100) / 100).toLocaleString("vi-VN"); },
+  // Numbers shown to people: one Vietnamese format everywhere (77,5 · 1.234), at most 2 decimals.
+  fmtNumber(x, digits = 2) {
+    if (x === null || x === undefined || x === "" || isNaN(Number(x))) return "—";
+    return new Intl.NumberFormat("vi-VN", { maximumFractionDigits: digits }).format(Number(x));
+  },
+  fmtScore(x) { return Contest.fmtNumber(x); },
+  // A number typed by a person: "8,5" and "8.5" are both 8.5 (Vietnamese writes a decimal comma);
+  // anything else (letters, two separators, thousands groups) is NaN, for the form to refuse.
+  parseNumber(text) {
+    const s = String(text ?? "").trim();
+    return /^[+-]?\d+([.,]\d+)?$/.test(s) ? Number(s.replace(",", ".")) : NaN;
+  },
+  // Text into HTML markup, safe in element content and in quoted attribute values alike.
+  escape(s) {
+    return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  },
 };
 window.Contest = Contest;
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.contest import Contest
@@ -46,6 +47,11 @@ def latest_by_judge(scores: list[Score]) -> dict[str, float]:
         if cur is None or (s.revision, s.total) > cur:
             best[s.judge_id] = (s.revision, s.total)
     return {j: t for j, (_, t) in best.items()}
+
+
+def utc_ms(t: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, as the boards show submission times."""
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _mean(values: list[float]) -> float:
@@ -100,8 +106,10 @@ def quiz_boards(contest: Contest, facts: Facts) -> dict[str, list[Entry]]:
             cur = best.get(a.participant_id)
             if cur is None or (key, a.attempt_id) < (cur[0], cur[1].attempt_id):
                 best[a.participant_id] = (key, a, total, essay)
-        entries = [Entry(pid, r4(total), key, {"attempt_id": a.attempt_id, "correct": a.correct,
-                                               "duration_ms": a.duration_ms})
+        # Public boards don't name attempts (item 5 of issue 12): round, submission time (ms) and
+        # duration identify the chosen one among a participant's attempts.
+        entries = [Entry(pid, r4(total), key, {"round_id": a.round_id, "submitted_at": utc_ms(a.submitted_at),
+                                               "correct": a.correct, "duration_ms": a.duration_ms})
                    for pid, (key, a, total, _) in best.items()]
         boards[f"{phase}.individual.{window}"] = ranked(entries)
         per_unit: dict[str, list[float]] = defaultdict(list)

@@ -98,9 +98,14 @@ async def _load_quiz(conn: asyncpg.Connection, schema: str, facts: Facts) -> Non
 
 
 async def _load_initiatives(conn: asyncpg.Connection, schema: str, facts: Facts) -> None:
+    # Judges score an essay by its opaque id; the boards know it by its attempt (essays maps the two).
+    subject, join = "s.subject_id", ""
+    if "essay_id" in await _columns(conn, schema, "essays"):
+        subject = "coalesce(e.attempt_id, s.subject_id)"
+        join = f' LEFT JOIN "{schema}".essays e ON s.subject_type = \'attempt\' AND e.essay_id = s.subject_id'
     for r in await conn.fetch(
-            f'SELECT judge_id, phase_id, subject_type, subject_id, revision, total FROM "{schema}".scores'
-            " WHERE NOT abstain AND total IS NOT NULL"):
+            f"SELECT s.judge_id, s.phase_id, s.subject_type, {subject} AS subject_id, s.revision, s.total"
+            f' FROM "{schema}".scores s{join} WHERE NOT s.abstain AND s.total IS NOT NULL'):
         facts.scores.append(Score(r["judge_id"], r["phase_id"], r["subject_type"], r["subject_id"],
                                   r["revision"], float(r["total"])))
     for r in await conn.fetch(f'SELECT id, status, title, unit_id, field FROM "{schema}".initiatives'):

@@ -11,6 +11,7 @@ and checks that every form field on the page has a label.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import secrets
 import shutil
@@ -92,6 +93,7 @@ class Api:
         self.admin_token = stack.admin_token
         self.http = httpx.Client(base_url=self.base, timeout=15)
         self.admin = {"Authorization": f"Bearer {stack.admin_token}"}
+        self.sms_file = stack.run_dir / "sms.jsonl"  # tools/run.py: SMS_CONSOLE_FILE
 
     def ok(self, response: httpx.Response) -> Any:
         assert response.status_code < 300, f"{response.request.method} {response.request.url}: " \
@@ -115,8 +117,21 @@ class Api:
         return ini["id"]
 
     def register(self, name: str = "Trần Văn Bình", unit_id: str = "cao-thanh") -> dict[str, Any]:
-        return self.ok(self.http.post("/api/participants", json={
-            "full_name": name, "phone": fresh_phone(), "unit_id": unit_id}))
+        phone = fresh_phone()
+        return {"phone": phone, **self.ok(self.http.post("/api/participants", json={
+            "full_name": name, "phone": phone, "unit_id": unit_id}))}
+
+    def sms_codes(self, phone: str) -> list[str]:
+        """The one-time codes the dev (console) SMS sender wrote for `phone` under the run dir."""
+        if not self.sms_file.exists():
+            return []
+        lines = [json.loads(x) for x in self.sms_file.read_text(encoding="utf-8").splitlines() if x.endswith("}")]
+        return [x["code"] for x in lines if x["phone"] == phone]
+
+    def sms_code(self, phone: str, after: int = 0) -> str:
+        """The newest code for `phone` once there are more than `after`."""
+        return self.wait(lambda: len(self.sms_codes(phone)) > after and self.sms_codes(phone)[-1],
+                         f"an SMS code for {phone}")
 
     def wait(self, predicate: Callable[[], Any], what: str, timeout: float = SLOW / 1000) -> Any:
         deadline = time.monotonic() + timeout

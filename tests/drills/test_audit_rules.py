@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.contest import parse_contest
 from tests.audit.check import compare_board
-from tests.audit.expected import Entry, engagement_consistency, expected_boards, ranked
+from tests.audit.expected import Entry, engagement_consistency, expected_boards, ranked, utc_ms
 from tests.audit.sources import Attempt, Facts, Score
 from tools.demo_contest import DATA, contest_dict
 
@@ -42,7 +42,8 @@ def test_best_attempt_per_participant_then_duration_then_submission():
         attempt("a4", "p3", 90, duration=50_000, minutes=2),
     ])
     board = expected_boards(c, facts)["quiz.individual.all"]
-    assert [(e.entrant_id, e.rank, e.details["attempt_id"]) for e in board] == [
+    chosen = {utc_ms(a.submitted_at): a.attempt_id for a in facts.attempts}
+    assert [(e.entrant_id, e.rank, chosen[e.details["submitted_at"]]) for e in board] == [
         ("p2", 1, "a3"), ("p3", 2, "a4"), ("p1", 3, "a2")]
 
 

@@ -68,12 +68,13 @@ def test_the_checker_catches_a_tampered_source_of_truth(stack):
         body = board.json()
         assert body["entries"], "the quiz day left no entries"
         top = body["entries"][-1]
-        attempt_id = top["details"]["attempt_id"]
         conn = await asyncpg.connect(stack.dsn)
         try:
+            # every attempt of that participant (the public board names no attempt): the same one stays best
             await conn.execute(
                 "UPDATE quiz.attempts SET result = jsonb_set(result, '{score}',"
-                " to_jsonb((result->>'score')::float8 + 1000)) WHERE attempt_id = $1", attempt_id)
+                " to_jsonb((result->>'score')::float8 + 1000)) WHERE participant_id = $1 AND result IS NOT NULL",
+                top["entrant_id"])
         finally:
             await conn.close()
         result = await audit(stack.dsn, stack.url("ranking"), load_contest(stack.contest_file))

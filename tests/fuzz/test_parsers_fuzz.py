@@ -98,13 +98,26 @@ def test_mutated_inbound_items_are_parsed_or_rejected_cleanly(field: str, value:
         assert out.code in {"malformed", "bad_action", "outside_window", "unknown_content"}, out
 
 
+CONTROL = [chr(c) for c in range(32)] + ["\x7f"]
+ID_TEXT = st.text(st.characters(codec="utf-8", exclude_characters=CONTROL), min_size=1, max_size=50)
+
+
 @FUZZ
-@given(action=st.sampled_from(["like", "unlike", "share", "comment", "view"]),
-       actor=st.text(min_size=1, max_size=50), ref=st.text(min_size=1, max_size=50))
+@given(action=st.sampled_from(["like", "unlike", "share", "comment", "view"]), actor=ID_TEXT, ref=ID_TEXT)
 def test_valid_inbound_items_are_accepted(action: str, actor: str, ref: str):
     out = _parse(_inbound(action=action, actor_id=actor, content_ref=ref))
     assert isinstance(out, engagement_domain.Item), out
     assert out.content_ref == ref and out.action == action
+
+
+@FUZZ
+@given(field=st.sampled_from(["content_ref", "actor_id", "source_event_id", "platform"]), text=ID_TEXT,
+       control=st.sampled_from(CONTROL), at=st.integers(min_value=0, max_value=50))
+def test_a_control_character_in_an_id_is_a_per_event_malformed(field: str, text: str, control: str, at: int):
+    """Never an exception (that became a 422 for the whole batch): one `malformed` for this event."""
+    value = text[:at] + control + text[at:]
+    out = _parse(_inbound(**{field: value}))
+    assert isinstance(out, engagement_domain.Rejection) and out.code == "malformed", out
 
 
 def test_items_outside_the_phase_or_in_the_future_are_rejected():

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
@@ -16,15 +17,20 @@ import pytest
 
 import tools.nginx as nginx_tool
 from tests.ops.promql import DEPLOY
+from tools.gateway import start_gateway
 from tools.nginx import (
     DEFAULT_PORTS,
     EXACT,
+    NOT_FOUND_PAGE,
+    NOT_FOUND_SERVICE,
     PREFIXES,
     SERVICES,
+    Route,
     check_config,
     nginx_binary,
     render_dev_config,
     render_production_config,
+    route,
     start_nginx,
 )
 from tools.tansu import free_port
@@ -94,14 +100,19 @@ class _Backend(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        encoding = None
         if self.path == "/docs":
             body = b"<html><script>SwaggerUIBundle({url: '/openapi.json'})</script></html>"
             ctype = "text/html; charset=utf-8"
+            if "gzip" in self.headers.get("Accept-Encoding", ""):  # as the services do: the proxy must ask for plain
+                body, encoding = gzip.compress(body), "gzip"
         else:
             body = json.dumps({"service": self.service, "path": self.path}).encode()
             ctype = "application/json"
         self.send_response(200)
         self.send_header("Content-Type", ctype)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -130,39 +141,62 @@ def backends() -> Iterator[tuple[dict[str, int], threading.Event]]:
         server.server_close()
 
 
+def _assert_routes_like_nginx(base: str, release: threading.Event) -> None:
+    with httpx.Client(base_url=base, timeout=5) as client:
+        cases = [(p, s) for s, paths in EXACT.items() for p in paths]
+        cases += [(p + ("x/1" if p.endswith("/") else "/x"), s) for s, ps in PREFIXES.items() for p in ps]
+        for path, service in cases:
+            r = client.get(path)
+            assert r.status_code == 200, (path, r.status_code, r.text)
+            assert r.json() == {"service": service, "path": path}, path
+            assert route(path) == Route(service, path), path
+        r = client.post("/api/contents/ini-0001/like", json={})
+        assert r.json()["service"] == "engagement"
+        for service in SERVICES:
+            spec = client.get(f"/{service}/openapi.json")
+            assert spec.json() == {"service": service, "path": "/openapi.json"}
+            docs = client.get(f"/{service}/docs")
+            assert f"url: '/{service}/openapi.json'" in docs.text, docs.text
+        for hidden in ("/metrics", "/healthz", "/readyz", "/docs", "/nope"):
+            r = client.get(hidden)
+            assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", hidden
+            assert route(hidden) is None
+            # A browser asking for the same gets the quiz service's 404 page, still a 404.
+            page = client.get(hidden, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+            assert page.status_code == 404, hidden
+            assert page.json() == {"service": NOT_FOUND_SERVICE, "path": NOT_FOUND_PAGE}, hidden
+        api = client.get("/api/nope", headers={"Accept": "text/html"})
+        assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+        assert client.get("/nginx-healthz").text == "ok\n"
+
+        # Server-Sent Events pass through unbuffered: the first event arrives while the
+        # upstream still holds the response open.
+        with client.stream("GET", "/api/boards/quiz.individual.all/stream") as stream:
+            started = time.monotonic()
+            first = next(stream.iter_raw())
+            assert first.startswith(b"data: first"), first
+            assert time.monotonic() - started < 5
+            release.set()
+
+
 @needs_nginx
 def test_dev_nginx_routes_every_prefix_to_its_service(tmp_path: Path, backends):
     ports, release = backends
     proc = start_nginx(ports, free_port(), tmp_path / "run")
     assert proc is not None
     try:
-        with httpx.Client(base_url=proc.url, timeout=5) as client:
-            cases = [(p, s) for s, paths in EXACT.items() for p in paths]
-            cases += [(p + ("x/1" if p.endswith("/") else "/x"), s) for s, ps in PREFIXES.items() for p in ps]
-            for path, service in cases:
-                r = client.get(path)
-                assert r.status_code == 200, (path, r.status_code, r.text)
-                assert r.json() == {"service": service, "path": path}, path
-            r = client.post("/api/contents/ini-0001/like", json={})
-            assert r.json()["service"] == "engagement"
-            for service in SERVICES:
-                spec = client.get(f"/{service}/openapi.json")
-                assert spec.json() == {"service": service, "path": "/openapi.json"}
-                docs = client.get(f"/{service}/docs")
-                assert f"url: '/{service}/openapi.json'" in docs.text, docs.text
-            for hidden in ("/metrics", "/healthz", "/readyz", "/docs", "/nope"):
-                r = client.get(hidden)
-                assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", hidden
-            assert client.get("/nginx-healthz").text == "ok\n"
+        _assert_routes_like_nginx(proc.url, release)
+    finally:
+        proc.stop()
+    assert proc.process.poll() is not None
 
-            # Server-Sent Events pass through unbuffered: the first event arrives while the
-            # upstream still holds the response open.
-            with client.stream("GET", "/api/boards/quiz.individual.all/stream") as stream:
-                started = time.monotonic()
-                first = next(stream.iter_raw())
-                assert first.startswith(b"data: first"), first
-                assert time.monotonic() - started < 5
-                release.set()
+
+def test_dev_gateway_routes_exactly_like_nginx(tmp_path: Path, backends):
+    """Without nginx, `make run` serves the same table from tools/gateway.py: same checks."""
+    ports, release = backends
+    proc = start_gateway(ports, free_port(), tmp_path / "run")
+    try:
+        _assert_routes_like_nginx(proc.url, release)
     finally:
         proc.stop()
     assert proc.process.poll() is not None

@@ -48,6 +48,7 @@
       $("cta-register").textContent = "Vào thi"; $("cta-register").href = "/quiz/take";
       $("cta-login").classList.add("hidden");
       $("welcome").textContent = `Xin chào ${p.display_name}!`; $("welcome").classList.remove("hidden");
+      verifyCard(p);
     }
     try {
       const c = await contest();
@@ -72,6 +73,42 @@
     } catch (e) { showError(e); }
   }
 
+  // Phone verification: a one-time code to the participant's own phone; the new token (claim `pv`)
+  // makes their likes count and, when the contest requires it, lets them start an attempt.
+  async function verifyCard(p) {
+    let me;
+    try { me = await Contest.api("GET", "/api/participants/me"); } catch (e) { return; }
+    if (me.phone_verified) return;
+    const card = el("section", { class: "card", id: "verify", "aria-labelledby": "verify-title" });
+    card.appendChild(el("h2", { id: "verify-title" }, "Xác minh số điện thoại"));
+    card.appendChild(el("p", {}, `Để lượt thích sáng kiến của bạn được tính, hãy xác minh số ${me.masked_phone} bằng mã OTP gửi qua tin nhắn.`));
+    const send = el("button", { type: "button", id: "verify-send" }, "Gửi mã OTP");
+    const form = el("form", { id: "verify-form", class: "hidden", novalidate: "" });
+    form.appendChild(el("label", { for: "verify-code" }, "Mã OTP (6 chữ số)"));
+    form.appendChild(el("input", { id: "verify-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6", required: "" }));
+    form.appendChild(el("button", { type: "submit" }, "Xác nhận"));
+    const status = el("p", { id: "verify-status", role: "status" });
+    card.append(send, form, status);
+    document.querySelector(".hero").after(card);
+    send.addEventListener("click", async () => {
+      hideError(); send.disabled = true;
+      try {
+        const res = await Contest.api("POST", "/api/participants/me/otp");
+        status.textContent = `Mã OTP đã được gửi tới ${res.masked_phone}, có hiệu lực ${Math.round(res.expires_in / 60)} phút.`;
+        form.classList.remove("hidden"); $("verify-code").focus();
+      } catch (e) { showError(e); } finally { send.disabled = false; }
+    });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault(); hideError();
+      try {
+        const res = await Contest.api("POST", "/api/participants/me/verify", { code: $("verify-code").value });
+        Contest.saveParticipant({ participant_id: res.participant_id, display_name: res.display_name, unit_id: res.unit_id }, res.token);
+        send.remove(); form.remove();
+        status.textContent = "Đã xác minh số điện thoại. Cảm ơn bạn!";
+      } catch (e) { showError(e); }
+    });
+  }
+
   async function register() {
     account();
     try {
@@ -91,7 +128,12 @@
         Contest.saveParticipant({ participant_id: res.participant_id, display_name: res.display_name, unit_id: res.unit_id }, res.token);
         location.href = "/quiz/take";
       } catch (e) {
-        if (e.code === "phone_registered") e.message += " (Trang Đăng nhập ở trên cùng.)";
+        if (e.code === "phone_registered") {
+          // the server has sent that phone a login code: go on where it is entered (the phone stays
+          // in this tab's sessionStorage, not in the URL)
+          sessionStorage.setItem("otp_phone", body.phone);
+          location.href = "/quiz/login"; return;
+        }
         showError(e);
       } finally { $("submit").disabled = false; }
     });
@@ -99,6 +141,13 @@
 
   async function login() {
     account();
+    const pending = sessionStorage.getItem("otp_phone");
+    if (pending) {
+      sessionStorage.removeItem("otp_phone");
+      $("phone").value = pending;
+      $("sent").textContent = "Số điện thoại này đã được đăng ký. Nếu đó là số của bạn, mã OTP đã được gửi tới số này: nhập mã để đăng nhập.";
+      $("login-form").classList.remove("hidden");
+    }
     $("otp-form").addEventListener("submit", async (ev) => {
       ev.preventDefault(); hideError();
       try {
@@ -170,6 +219,8 @@
             const attempt = await Contest.api("GET", `/api/attempts/${encodeURIComponent(e.details.attempt_id)}`);
             state = newState(p, attempt); mergeSaved(state, attempt); saveAttempt(state); return QuizAttempt.run(state);
           } catch (e2) { showError(e2); }
+        } else if (e.code === "phone_unverified") {
+          showError({ message: e.message + " Mục “Xác minh số điện thoại” ở Trang chủ." });
         } else if (e.code === "attempt_limit") {
           showError({ message: e.message + " Bạn có thể xem kết quả trên bảng xếp hạng." });
           used[select.value] = limit || Infinity; return allowance();
@@ -267,4 +318,7 @@
   }
 
   window.QuizPages = { index, register, login, take, result, admin };
+  // The page names its function in <body data-page> (no inline script: the CSP forbids it).
+  const run = window.QuizPages[document.body.dataset.page];
+  if (run) run();
 })();

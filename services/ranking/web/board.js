@@ -26,7 +26,7 @@
     if (w.startsWith("day-")) { const [y, m, d] = w.slice(4).split("-"); return "Ngày " + d + "/" + m + "/" + y; }
     return w;
   }
-  function esc(s) { const d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
+  const esc = Contest.escape;
   function explain(e) {
     const d = e.details || {};
     const parts = [];
@@ -55,7 +55,7 @@
       `<option value="${esc(g)}"${cur && groupOf(cur) === g ? " selected" : ""}>${esc(groupLabel(b))}</option>`).join("");
     const wins = boards.filter((b) => cur && groupOf(b) === groupOf(cur));
     $("window").innerHTML = wins.map((b) =>
-      `<option value="${esc(b.board_id)}"${b.board_id === boardId ? " selected" : ""}>${esc(windowLabel(b.window))} (${b.total})</option>`).join("");
+      `<option value="${esc(b.board_id)}"${b.board_id === boardId ? " selected" : ""}>${esc(windowLabel(b.window))} (${Contest.fmtNumber(b.total)})</option>`).join("");
   }
   async function load() {
     const url = query
@@ -67,7 +67,7 @@
       $("rows").innerHTML = data.entries.map(rowHtml).join("") ||
         `<tr><td colspan="4">${query ? "Không tìm thấy kết quả phù hợp." : "Chưa có kết quả."}</td></tr>`;
       $("caption").textContent = (data.frozen ? "Bảng đang tạm khóa để công bố · " : "") +
-        "Cập nhật lúc " + new Date(data.as_of).toLocaleString("vi-VN") + " · " + data.total + " mục";
+        "Cập nhật lúc " + new Date(data.as_of).toLocaleString("vi-VN") + " · " + Contest.fmtNumber(data.total) + " mục";
       $("pageinfo").textContent = query ? "" : `${data.total ? offset + 1 : 0}–${Math.min(offset + PAGE, data.total)} / ${data.total}`;
       $("prev").disabled = !!query || offset === 0;
       $("next").disabled = !!query || offset + PAGE >= data.total;
@@ -78,7 +78,7 @@
     if (!me) return;
     try {
       const d = await Contest.api("GET", `/api/boards/${encodeURIComponent(boardId)}/entries/${encodeURIComponent(me)}?around=2`, undefined, { token: null });
-      $("me").innerHTML = `<h2>Vị trí của bạn: hạng ${d.rank} / ${d.total}</h2><table class="rk-table"><tbody>${d.entries.map(rowHtml).join("")}</tbody></table>`;
+      $("me").innerHTML = `<h2>Vị trí của bạn: hạng ${Contest.fmtNumber(d.rank)} / ${Contest.fmtNumber(d.total)}</h2><table class="rk-table"><tbody>${d.entries.map(rowHtml).join("")}</tbody></table>`;
       $("me").classList.remove("hidden");
     } catch (err) { $("me").classList.add("hidden"); }
   }

@@ -5,7 +5,7 @@
   const boardId = m ? decodeURIComponent(m[1]) : "stage.entry.all";
   const list = document.getElementById("list");
   const state = document.getElementById("state");
-  const esc = (s) => { const d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; };
+  const esc = Contest.escape;
   let timer = null;
 
   async function render() {

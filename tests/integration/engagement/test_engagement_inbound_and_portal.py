@@ -93,7 +93,7 @@ async def test_portal_likes_and_stats_with_cors(ns):
         await wait_consumers_ready(app)
         await publish_contents(app, ns, "ini-1")
         token = issue_participant_token(ns.private_key, participant_id="p-123", contest_id=CONTEST,
-                                        display_name="Nguyễn Văn A", unit_id="u1")
+                                        display_name="Nguyễn Văn A", unit_id="u1", phone_verified=True)
         auth = {"Authorization": f"Bearer {token}"}
         r = await client.post("/api/contents/ini-1/like", headers=auth)
         assert r.status_code == 200, r.text
@@ -119,3 +119,21 @@ async def test_portal_likes_and_stats_with_cors(ns):
         events = await emitted(app, ns, CONTENT_LIKED)
         assert [(e["data"]["platform"], e["data"]["action"]) for e in events] == [("portal", "like"), ("portal", "unlike")]
         assert events[0]["data"]["actor_id"].startswith("h:") and "p-123" not in orjson.dumps(events).decode()
+
+
+async def test_likes_count_only_from_a_verified_phone(ns):
+    """20 throw-away registrations must not make 20 likes: quiz sets `pv` once a code proved the phone."""
+    app = make_app(ns)
+    async with running(app) as client:
+        await publish_contents(app, ns, "ini-1")
+        for i in range(3):
+            unverified = issue_participant_token(ns.private_key, participant_id=f"p-new-{i}", contest_id=CONTEST,
+                                                 display_name="Người Mới", unit_id="u1")
+            r = await client.post("/api/contents/ini-1/like", headers={"Authorization": f"Bearer {unverified}"})
+            assert r.status_code == 403, r.text
+            assert r.json()["error"]["code"] == "phone_unverified" and "OTP" in r.json()["error"]["message"]
+        assert (await client.get("/api/contents/ini-1/stats")).json()["likes"] == 0
+        verified = issue_participant_token(ns.private_key, participant_id="p-new-0", contest_id=CONTEST,
+                                           display_name="Người Mới", unit_id="u1", phone_verified=True)
+        ok = await client.post("/api/contents/ini-1/like", headers={"Authorization": f"Bearer {verified}"})
+        assert ok.status_code == 200 and ok.json()["likes"] == 1

@@ -190,7 +190,7 @@ async def test_malformed_batch_is_4xx_and_nothing_half_applied(ns):
         unknown = await client.post("/api/ingest", content=body, headers=signed_headers(body, platform="nope"))
         assert unknown.status_code == 401
         no_headers = await client.post("/api/ingest", content=body, headers={"webhook-platform": "fb"})
-        assert no_headers.status_code == 400 and no_headers.json()["error"]["code"] == "missing_signature"
+        assert no_headers.status_code == 401 and no_headers.json()["error"]["code"] == "missing_signature"
 
         # nothing was applied: no events, no stats, no dedupe records (the same ids and webhook-id work)
         assert await emitted(app, ns, CONTENT_LIKED, settle=0.4) == []
@@ -198,6 +198,37 @@ async def test_malformed_batch_is_4xx_and_nothing_half_applied(ns):
         ok = await send(client, good, msg_id="msg_bad")
         assert ok.status_code == 202 and ok.json()["accepted"] == 2
         assert len(await emitted(app, ns, CONTENT_LIKED)) == 2
+
+
+async def test_missing_signature_header_is_401_like_a_bad_one(ns):
+    app = make_app(ns)
+    async with running(app) as client:
+        await register_platform(client, ns)
+        body = orjson.dumps([event("ini-1", "alice", "like")])
+        headers = signed_headers(body)
+        del headers["webhook-signature"]
+        res = await client.post("/api/ingest", content=body, headers=headers)
+        assert res.status_code == 401, res.text
+        assert res.json()["error"]["code"] == "missing_signature"
+        assert (await client.get("/api/contents/ini-1/stats")).json()["likes"] == 0
+
+
+async def test_one_event_with_nul_is_rejected_alone_and_the_rest_is_accepted(ns):
+    app = make_app(ns)
+    async with running(app) as client:
+        await register_platform(client, ns)
+        await publish_contents(app, ns, "ini-1")
+        batch = [event("ini-1", "alice", "like"), event("ini-\x001", "bob", "like"),
+                 event("ini-1", "carol\x00", "like"), event("ini-1", "dave", "like", sid="s\x00")]
+        res = await send(client, batch)
+        assert res.status_code == 202, res.text
+        body = res.json()
+        assert body["accepted"] == 1 and body["effective"] == 1
+        assert [(r["index"], r["code"]) for r in body["rejected"]] == [(1, "malformed"), (2, "malformed"),
+                                                                       (3, "malformed")]
+        assert "content_ref" in body["rejected"][0]["message"]
+        assert (await client.get("/api/contents/ini-1/stats")).json()["likes"] == 1
+        assert len(await emitted(app, ns, CONTENT_LIKED)) == 1
 
 
 async def test_platform_admin_validation_and_rotation(ns):

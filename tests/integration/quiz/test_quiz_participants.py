@@ -6,7 +6,7 @@ import asyncio
 
 from services.quiz.app import create_app
 from tests.integration.quiz.conftest import auth, fresh_phone, quiz_settings
-from tests.support import running
+from tests.support import running, wait_for
 
 
 async def test_register_normalizes_phone_and_refuses_a_second_registration(quiz, ns):
@@ -61,17 +61,19 @@ async def test_otp_login_for_a_returning_participant(quiz, ns):
     sent: list[tuple[str, str]] = []
 
     class Capture:
-        async def send(self, phone: str, code: str) -> None:
+        async def send_code(self, phone: str, code: str, ttl_seconds: int) -> None:
             sent.append((phone, code))
 
-    quiz.app.state.runtime.state["quiz"].otp_sender = Capture()
+    quiz.app.state.runtime.state["quiz"].sms = Capture()
     phone = fresh_phone()
     reg = (await quiz.post("/api/participants", json={"full_name": "Vũ Văn Nam", "phone": phone,
                                                       "unit_id": "van-dinh"})).json()
     unknown = await quiz.post("/api/participants/otp", json={"phone": fresh_phone()})
     assert unknown.status_code == 202 and not sent  # same answer, nothing sent
     res = await quiz.post("/api/participants/otp", json={"phone": "+84" + phone[1:]})
-    assert res.status_code == 202 and sent and sent[0][0] == phone
+    assert res.status_code == 202
+    await wait_for(lambda: sent, timeout=10, what="the code sent (in the background)")
+    assert sent[0][0] == phone
     code = sent[-1][1]
     wrong = await quiz.post("/api/participants/login", json={"phone": phone, "code": "000000" if code != "000000" else "111111"})
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_otp"

@@ -38,10 +38,12 @@
   const contentUrl = "/api/contents/" + encodeURIComponent(ini.id);
   let liked = false, busy = false;
   if (!Contest.token()) $("login-hint").classList.remove("hidden");
+  let last = { likes: 0, shares: 0, comments: 0 };
   function show(stats) {
-    $("likes").textContent = stats.likes ?? 0;
-    $("shares").textContent = stats.shares ?? 0;
-    $("comments").textContent = stats.comments ?? 0;
+    last = { likes: stats.likes ?? 0, shares: stats.shares ?? 0, comments: stats.comments ?? 0 };
+    $("likes").textContent = Contest.fmtNumber(last.likes);
+    $("shares").textContent = Contest.fmtNumber(last.shares);
+    $("comments").textContent = Contest.fmtNumber(last.comments);
     if (typeof stats.liked_by_me === "boolean") liked = stats.liked_by_me;
     likeBtn.setAttribute("aria-pressed", String(liked));
     likeBtn.textContent = liked ? "Đã thích" : "Thích";
@@ -56,7 +58,7 @@
     try {
       const res = await Contest.api(liked ? "DELETE" : "POST", contentUrl + "/like");
       liked = !liked;
-      if (res && typeof res.likes === "number") show(res); else show({ likes: Number($("likes").textContent || 0) + (liked ? 1 : -1), shares: $("shares").textContent, comments: $("comments").textContent, liked_by_me: liked });
+      if (res && typeof res.likes === "number") show(res); else show({ ...last, likes: last.likes + (liked ? 1 : -1), liked_by_me: liked });
     } catch (e) {
       if (e.status === 401) { $("login-hint").classList.remove("hidden"); }
       Contest.showError(likeErr, e);

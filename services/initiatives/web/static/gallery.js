@@ -32,7 +32,7 @@
       const data = await Contest.api("GET", "/api/initiatives?" + q, undefined, { token: null });
       data.items.forEach((i) => list.append(card(i)));
       offset += data.items.length;
-      count.textContent = data.total ? `Có ${data.total} sáng kiến.` : "Chưa có sáng kiến nào phù hợp.";
+      count.textContent = data.total ? `Có ${Contest.fmtNumber(data.total)} sáng kiến.` : "Chưa có sáng kiến nào phù hợp.";
       more.classList.toggle("hidden", offset >= data.total);
       error.classList.add("hidden");
     } catch (e) { Contest.showError(error, e); }

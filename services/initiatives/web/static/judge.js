@@ -42,7 +42,7 @@
       box.append(scoreForm("s-" + i.id, data.criteria, a.latest, async (payload) => {
         await Staff.api("POST", base + "/scores", { subject_id: i.id, ...payload });
         loadAssignments();
-      }, { allowAbstain: !(a.latest && !a.latest.abstain) }));
+      }, { allowAbstain: !(a.latest && !a.latest.abstain), title: i.title }));
       box.append(el("p", {}, el("button", { type: "button", class: "secondary small", onclick: async () => {
         const reason = prompt("Khai báo xung đột lợi ích với sáng kiến này (lý do):", "");
         if (reason === null) return;
@@ -63,10 +63,10 @@
         e.question_text ? el("p", { class: "muted small" }, "Câu hỏi: " + e.question_text) : null,
         el("blockquote", { class: "pre" }, e.text),
         latestLine(e.latest),
-        scoreForm("e-" + e.attempt_id, data.criteria, e.latest, async (payload) => {
-          await Staff.api("POST", `/api/essays/${encodeURIComponent(e.attempt_id)}/scores`, payload);
+        scoreForm("e-" + e.essay_id, data.criteria, e.latest, async (payload) => {
+          await Staff.api("POST", `/api/essays/${encodeURIComponent(e.essay_id)}/scores`, payload);
           loadEssays();
-        }, { allowAbstain: !(e.latest && !e.latest.abstain) }))));
+        }, { allowAbstain: !(e.latest && !e.latest.abstain), title: `Bài số ${n + 1}` }))));
   }
   $("only-pending").addEventListener("change", loadEssays);
 
@@ -83,10 +83,10 @@
     const phase = $("spread-phase").value;
     const data = await Staff.guard(Staff.api("GET", "/api/judging/spread?phase_id=" + encodeURIComponent(phase)), error);
     if (!data) return;
-    $("spread-list").replaceChildren(el("p", { class: "muted" }, `Điểm lệch quá ${data.outlier_threshold} so với trung vị được đánh dấu.`),
+    $("spread-list").replaceChildren(el("p", { class: "muted" }, `Điểm lệch quá ${Contest.fmtNumber(data.outlier_threshold)} so với trung vị được đánh dấu.`),
       ...data.items.map((s) => el("article", { class: "card" },
         el("h3", {}, s.title || s.subject_id),
-        el("p", {}, `Trung bình ${s.mean ?? "—"} · thấp nhất ${s.min ?? "—"} · cao nhất ${s.max ?? "—"} · độ lệch chuẩn ${s.stdev ?? "—"}`),
+        el("p", {}, `Trung bình ${Contest.fmtNumber(s.mean)} · thấp nhất ${Contest.fmtNumber(s.min)} · cao nhất ${Contest.fmtNumber(s.max)} · độ lệch chuẩn ${Contest.fmtNumber(s.stdev)}`),
         el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giám khảo"), el("th", { scope: "col" }, "Tổng"), el("th", { scope: "col" }, "Lần"), el("th", { scope: "col" }, ""))),
           el("tbody", {}, s.judges.map((j) => {
             const out = s.outliers.includes(j.judge_id), flagged = s.flags.some((f) => f.judge_id === j.judge_id);

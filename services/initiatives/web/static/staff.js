@@ -14,6 +14,12 @@ const Staff = {
     }
     return me;
   },
+  // "Đã lưu …" in the page's live region (#saved, role=status): a judge hears and sees it.
+  saved(text) {
+    const box = document.getElementById("saved");
+    if (!box) return;
+    box.textContent = text + " " + new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  },
   async guard(promise, errorEl) {
     try { return await promise; } catch (err) {
       if (err.status === 401) { this.logout(); return null; }
@@ -33,6 +39,7 @@ function el(tag, attrs = {}, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "class") node.className = v;
+    else if (k === "style") node.style.cssText = v;  // through CSSOM: the CSP refuses style attributes
     else node.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
@@ -50,14 +57,15 @@ function scoreForm(prefix, criteria, latest, onSubmit, opts = {}) {
   const inputs = criteria.map((c) => {
     const prev = latest && latest.criteria ? latest.criteria.find((x) => x.criterion_id === c.id) : null;
     const id = `${prefix}-${c.id}`;
-    const input = el("input", { id, type: "number", inputmode: "decimal", min: 0, max: c.max, step: "0.5", required: true,
-      value: prev ? prev.score : "", "aria-describedby": id + "-hint" });
+    // Text, not type=number: Chromium's number field turns a Vietnamese "8,5" into 85.
+    const input = el("input", { id, type: "text", inputmode: "decimal", autocomplete: "off", required: true,
+      value: prev ? Contest.fmtNumber(prev.score) : "", "aria-describedby": id + "-hint" });
     return { c, input, box: el("div", {}, el("label", { for: id }, `${c.name}`),
-      el("div", { id: id + "-hint", class: "muted small" }, `Từ 0 đến ${c.max} · trọng số ${Math.round(c.weight * 100)}%`), input) };
+      el("div", { id: id + "-hint", class: "muted small" }, `Từ 0 đến ${Contest.fmtNumber(c.max)} (có thể nhập số thập phân, ví dụ 8,5) · trọng số ${Math.round(c.weight * 100)}%`), input) };
   });
   const recompute = () => {
     let t = 0, ok = true;
-    for (const { c, input } of inputs) { const v = parseFloat(input.value); if (isNaN(v) || v < 0 || v > c.max) ok = false; else t += c.weight * v / c.max; }
+    for (const { c, input } of inputs) { const v = Contest.parseNumber(input.value); if (isNaN(v) || v < 0 || v > c.max) ok = false; else t += c.weight * v / c.max; }
     totalEl.textContent = ok ? Contest.fmtScore(100 * t) : "—";
   };
   inputs.forEach(({ input }) => input.addEventListener("input", recompute));
@@ -71,17 +79,26 @@ function scoreForm(prefix, criteria, latest, onSubmit, opts = {}) {
       opts.allowAbstain === false ? null : el("button", { type: "button", class: "secondary", onclick: async () => {
         if (!confirm("Bỏ phiếu trắng (không chấm) bài này?")) return;
         err.classList.add("hidden");
-        try { await onSubmit({ abstain: true }); } catch (e) { Contest.showError(err, e); }
+        try { await onSubmit({ abstain: true }); Staff.saved("Đã lưu phiếu trắng" + (opts.title ? ` cho “${opts.title}”.` : ".")); }
+        catch (e) { Contest.showError(err, e); }
       } }, "Bỏ phiếu trắng")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     err.classList.add("hidden");
     for (const { c, input } of inputs) {
-      const v = parseFloat(input.value);
-      if (isNaN(v) || v < 0 || v > c.max) { Contest.showError(err, { message: `Điểm “${c.name}” phải từ 0 đến ${c.max}.` }); input.focus(); return; }
+      const v = Contest.parseNumber(input.value);
+      input.removeAttribute("aria-invalid");
+      if (isNaN(v) || v < 0 || v > c.max) {
+        const what = isNaN(v) ? `phải là một số (ví dụ 8,5 hoặc 8.5)` : `phải từ 0 đến ${Contest.fmtNumber(c.max)}`;
+        Contest.showError(err, { message: `Điểm “${c.name}” ${what}.` });
+        input.setAttribute("aria-invalid", "true"); input.focus(); return;
+      }
     }
-    try { await onSubmit({ criteria: inputs.map(({ c, input }) => ({ criterion_id: c.id, score: parseFloat(input.value) })) }); }
-    catch (e) { Contest.showError(err, e); }
+    const total = totalEl.textContent;
+    try {
+      await onSubmit({ criteria: inputs.map(({ c, input }) => ({ criterion_id: c.id, score: Contest.parseNumber(input.value) })) });
+      Staff.saved(`Đã lưu điểm${opts.title ? ` “${opts.title}”` : ""}: ${total} điểm (thang 100).`);
+    } catch (e) { Contest.showError(err, e); }
   });
   return form;
 }

@@ -26,7 +26,7 @@
       scoreForm("st-" + cur.initiative_id, data.criteria, cur.my_latest, async (payload) => {
         await Staff.api("POST", "/api/stage/scores", { initiative_id: cur.initiative_id, ...payload });
         shown = null; refresh();
-      }, { allowAbstain: !(cur.my_latest && !cur.my_latest.abstain) }));
+      }, { allowAbstain: !(cur.my_latest && !cur.my_latest.abstain), title: cur.title }));
     box.classList.remove("hidden");
   }
   refresh();
