@@ -48,8 +48,9 @@
     li.appendChild(el("h3", {}, name));
     const state = el("p", {});
     state.appendChild(el("span", { class: "rc-state" + (b.frozen ? " frozen" : "") }, b.frozen ? "Đang khóa" : "Đang công khai"));
+    const at = b.frozen_at ? new Date(b.frozen_at).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit" }) : "";
     state.appendChild(document.createTextNode(b.frozen
-      ? ` · Công chúng và màn hình lớn đang thấy bảng lúc khóa; ${b.total} mục.`
+      ? ` · khóa lúc ${at}: công chúng và màn hình lớn thấy bảng lúc khóa; hiện có ${b.total} mục.`
       : ` · Cập nhật trực tiếp; ${b.total} mục.`));
     li.appendChild(state);
     const actions = el("div", { class: "rc-actions" });
@@ -114,7 +115,8 @@
   async function load() {
     if (!token()) { signIn(); return; }
     try {
-      const [refs, listing] = await Promise.all([api("GET", "/api/admin/boards/references"), api("GET", "/api/boards")]);
+      // The organizers' list: live totals, and when each frozen board was frozen.
+      const [refs, listing] = await Promise.all([api("GET", "/api/admin/boards/references"), api("GET", "/api/admin/boards")]);
       roundNames = Object.fromEntries(refs.references.map((r) => [r.round_id, r.name]));
       $("signin").classList.add("hidden");
       const list = $("boards"); list.textContent = "";
