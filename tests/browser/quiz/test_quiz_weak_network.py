@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.browser.quiz.test_quiz_pages import ARGS, serving
 from tests.integration.quiz.conftest import fresh_phone, quiz_settings
 from tests.support import wait_for
 
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser" / "quiz-weak-network"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium not installed")]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
@@ -72,6 +74,7 @@ async def test_offline_submit_shows_a_banner_and_goes_through_when_back_online(n
         await page.get_by_role("button", name="Nộp bài").click()
         await page.get_by_text("Chưa nộp được bài").wait_for()
         assert "tự động nộp khi có mạng" in await banner.inner_text()
+        await page.screenshot(path=str(SHOTS / "offline-submit.png"))
         assert await page.evaluate("window.scrollY") > 500, "an error must not scroll the page to the top"
         assert "/quiz/take" in page.url
         assert await page.evaluate("JSON.parse(localStorage.getItem('quiz_attempt')).submission !== undefined")
@@ -137,6 +140,7 @@ async def test_last_attempt_and_the_guidance_during_an_attempt(ns):
             warning = page.locator("#time-warning")
             await warning.get_by_text(text).wait_for()
             assert await warning.get_attribute("aria-live") == "assertive"
+        await page.screenshot(path=str(SHOTS / "one-minute-left.png"))
         page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
         await page.get_by_role("button", name="Nộp bài").click()
         await page.wait_for_url("**/quiz/result?attempt=*")

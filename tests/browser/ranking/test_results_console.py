@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium not installed")]
 SECRET = "console-test-staff-secret-0123456789abcdef"
 BOARD = "quiz.individual.all"
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser" / "results-console"
 
 
 def staff(role: str, secret: str = SECRET) -> str:
@@ -98,6 +100,7 @@ async def test_console_freeze_reveal_exports_and_who_may(ns):
         await card.get_by_role("button", name="Khóa bảng").click()
         await card.get_by_text("Đang khóa").wait_for()
         await page.get_by_role("status").get_by_text("Đã khóa bảng").wait_for()
+        await page.screenshot(path=str(SHOTS / "console-frozen.png"), full_page=True)
         assert next(b for b in (await client.get("/api/boards")).json()["boards"] if b["board_id"] == BOARD)["frozen"]
 
         # Reveal.
