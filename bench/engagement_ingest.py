@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import base64
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ from tests.support import running
 from tools.demo_contest import contest_dict, write_contest
 
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdef").decode()
-ADMIN = "bench-admin-token-0123456789abcdef"
+ADMIN = secrets.token_urlsafe(32)  # the services have no default secret; a fresh one per run
 ACTIONS = ("like", "share", "comment", "like", "like")
 
 
@@ -75,6 +76,7 @@ async def run(args: argparse.Namespace, dsn: str, bootstrap: str, workdir: Path)
     settings = EngagementSettings(
         environment="test", database_url=dsn, db_schema=prefix[:-1] + "_engagement", kafka_bootstrap_servers=bootstrap,
         topic_prefix=prefix, contest_file=contest_file, CONTEST_ADMIN_TOKEN=ADMIN, outbox_poll_seconds=0.05,
+        actor_hash_key=secrets.token_urlsafe(32),
         db_pool_min=2, db_pool_max=8, log_level="WARNING",
     )
     app = create_app(settings)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,7 +186,7 @@ async def consumer_apply(dsn: str, bootstrap: str, prefix: str, n: int, tmp: Pat
     settings = ServiceSettings(
         service_name="bench", environment="test", database_url=dsn, db_schema="bench_consumer",
         kafka_bootstrap_servers=bootstrap, topic_prefix=prefix, kafka_session_timeout_ms=3000,
-        kafka_heartbeat_interval_ms=500, consumer_batch_size=500,
+        kafka_heartbeat_interval_ms=500, consumer_batch_size=500, CONTEST_ADMIN_TOKEN=secrets.token_urlsafe(32),
     )
     first: list[float] = []
     done = asyncio.Event()

@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -254,7 +255,7 @@ def main() -> None:
             env = {**os.environ, "ENVIRONMENT": "dev", "PORT": str(quiz_port), "DATABASE_URL": pg.dsn,
                    "DB_SCHEMA": "quiz", "DB_POOL_MIN": "10", "DB_POOL_MAX": "20",
                    "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "TOPIC_PREFIX": prefix,
-                   "CONTEST_FILE": str(contest_file), "CONTEST_ADMIN_TOKEN": "bench-admin-token-0123456789abcdef",
+                   "CONTEST_FILE": str(contest_file), "CONTEST_ADMIN_TOKEN": secrets.token_urlsafe(32),
                    "PARTICIPANT_PRIVATE_KEY": private, "PARTICIPANT_PUBLIC_KEY": public, "LOG_LEVEL": "WARNING",
                    "RATE_LIMIT_IP_PER_SECOND": "1000000", "RATE_LIMIT_IP_BURST": "1000000",
                    "OUTBOX_POLL_SECONDS": "0.2"}

@@ -109,7 +109,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _not_json(request, exc):
+            code, message = _STATUS_CODES[415]
+            return error_response(415, code, "Dữ liệu phải gửi dạng JSON (Content-Type: application/json).")
         details = _validation_details(exc)
         first = details[0] if details else {"field": "(body)", "message": ""}
         return error_response(
@@ -118,17 +121,65 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, UNSTORABLE_INPUT):
-            log.info("%s %s: unstorable input: %r", request.method, request.url.path, exc)
-            return error_response(
-                422, "invalid_input", "Dữ liệu chứa ký tự hoặc giá trị không được hỗ trợ (ví dụ ký tự NUL, số quá lớn)."
-            )
-        if isinstance(exc, UNAVAILABLE):
-            log.warning("%s %s: dependency unavailable: %r", request.method, request.url.path, exc)
-            code, message = _STATUS_CODES[503]
-            return error_response(503, code, message, headers={"Retry-After": "2"})
-        log.exception("%s %s failed", request.method, request.url.path)
-        return error_response(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại sau.")
+        return unexpected_error_response(request.method, request.url.path, exc)
+
+    # Starlette's handler for `Exception` answers and then re-raises: the server logs "Exception in
+    # ASGI application" and drops the keep-alive connection. Answer here instead, once and cleanly.
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+def _not_json(request: Request, exc: RequestValidationError) -> bool:
+    """A JSON body was expected and something else was sent (a form, text, nothing typed)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("application/json", "multipart/form-data") or content_type.endswith("+json"):
+        return False
+    # FastAPI hands a non-JSON body to the model as raw bytes: "should be a valid dictionary/list".
+    return any(tuple(e.get("loc", ()))[:1] == ("body",) and e.get("type") in _RAW_BODY_ERRORS for e in exc.errors())
+
+
+_RAW_BODY_ERRORS = {"model_attributes_type", "dict_type", "list_type"}
+
+
+def unexpected_error_response(method: str, path: str, exc: BaseException) -> JSONResponse:
+    if isinstance(exc, UNSTORABLE_INPUT):
+        log.info("%s %s: unstorable input: %r", method, path, exc)
+        return error_response(
+            422, "invalid_input", "Dữ liệu chứa ký tự hoặc giá trị không được hỗ trợ (ví dụ ký tự NUL, số quá lớn)."
+        )
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("%s %s: dependency unavailable: %r", method, path, exc)
+        code, message = _STATUS_CODES[503]
+        return error_response(503, code, message, headers={"Retry-After": "2"})
+    log.error("%s %s failed", method, path, exc_info=exc)
+    return error_response(500, "internal_error", "Lỗi hệ thống. Vui lòng thử lại sau.")
+
+
+class UnexpectedErrorMiddleware:
+    """An exception no handler took becomes its JSON answer here (unless the response had already
+    started: then only closing the connection is honest, and the server does that)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started or isinstance(exc, _BodyTooLarge):
+                raise
+            response = unexpected_error_response(scope.get("method", ""), scope.get("path", ""), exc)
+            await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:
@@ -147,17 +198,35 @@ class BodyLimitMiddleware:
                 await _send_json(send, 413, error_body(*_STATUS_CODES[413]))
                 return
         received = 0
+        answered = False  # the 413 went out: whatever the app still sends is dropped
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, answered
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
-                    raise ApiError(413, *_STATUS_CODES[413])
+                if received > limit and not answered:
+                    # Answered here: raised into the app, the body parser would turn it into a 400.
+                    answered = True
+                    await _send_json(send, 413, error_body(*_STATUS_CODES[413]))
+                    raise _BodyTooLarge
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            if not answered:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except _BodyTooLarge:
+            pass
+        except Exception:
+            if not answered:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    """Aborts the app once BodyLimitMiddleware has answered 413."""
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

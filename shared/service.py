@@ -190,7 +190,12 @@ def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None
     import prometheus_client
     import uvicorn
 
+    from shared.uvicorn_server import server_config
+
     prometheus_client.disable_created_metrics()  # `_created` series only double the scrape size
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app_factory(), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                access_log=False, loop="uvloop", http="httptools", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(server_config(app_factory(), host=settings.host, port=settings.port,
+                                          log_level=settings.log_level, loop="uvloop"))
+    server.run()
+    if not server.started:  # as uvicorn.run: a failed startup is a failed process
+        raise SystemExit(3)

@@ -1,21 +1,31 @@
 """Settings every service shares (pydantic-settings, read from the environment, fail fast).
 
-Outside `dev`/`test` the settings refuse insecure defaults: a missing or short admin token, a
-missing signing key, or the dev broker's lack of idempotence.
+No secret has a default: in every environment (dev and test included) a missing or short secret
+(the admin token here, each service's own keys in its settings) stops the service at start with a
+message naming the variable; `make run` generates each one under .run/. Outside `dev`/`test` the
+settings also refuse a missing signing key and the dev broker's lack of idempotence.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.contest import Contest, load_contest
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+ADMIN_TOKEN_MIN = 24
+
+
+def require_secret(value: SecretStr | None, env_var: str, min_length: int) -> None:
+    """Refuse a missing or short secret, whatever the environment: none may default to a value."""
+    if len(value.get_secret_value() if value else "") < min_length:
+        raise ValueError(f"{env_var} must be set to a secret of at least {min_length} characters in every"
+                         " environment (`make run` generates one under .run/secrets/)")
 
 
 def _read_key(value: str | None) -> str | None:
@@ -71,10 +81,8 @@ class ServiceSettings(BaseSettings):
             object.__setattr__(self, "db_schema", self.service_name)
         if not _SCHEMA.match(self.db_schema):
             raise ValueError(f"db_schema {self.db_schema!r} must be a lowercase SQL identifier")
+        require_secret(self.admin_token, "CONTEST_ADMIN_TOKEN", ADMIN_TOKEN_MIN)
         if self.environment == "prod":
-            token = self.admin_token.get_secret_value()
-            if len(token) < 24:
-                raise ValueError("CONTEST_ADMIN_TOKEN must be set to at least 24 characters in prod")
             if not self.participant_public_key:
                 raise ValueError("PARTICIPANT_PUBLIC_KEY must be set in prod")
             if not self.kafka_enable_idempotence:
@@ -89,3 +97,16 @@ class ServiceSettings(BaseSettings):
 
     def load_contest(self) -> Contest:
         return load_contest(self.contest_file)
+
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def settings_or_exit(cls: type[Settings]) -> Settings:
+    """The settings from the environment, or exit with one line per problem (no traceback)."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems = [f"  {'.'.join(str(p) for p in e['loc']) or '-'}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()]
+        raise SystemExit(f"{cls.__name__}: refusing to start:\n" + "\n".join(problems)) from None

@@ -7,10 +7,11 @@ Set TEST_DATABASE_URL / TEST_KAFKA_BOOTSTRAP to use servers you run yourself.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,10 @@ class Namespace:
     contest_file: Path
     private_key: str
     public_key: str
-    admin_token: str = "test-admin-token-0123456789abcdef"
+    # Secrets are random per test, never a value written in the repository (the services have no default).
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    staff_token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    actor_hash_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def topic_prefix(self) -> str:
@@ -107,6 +111,8 @@ class Namespace:
             "outbox_poll_seconds": 0.2,
             "contest_file": self.contest_file,
             "CONTEST_ADMIN_TOKEN": self.admin_token,
+            "staff_token_secret": self.staff_token_secret,  # ignored by the services that have none
+            "actor_hash_key": self.actor_hash_key,
             "participant_public_key": self.public_key,
         }
         kw.update(overrides)

@@ -1,6 +1,7 @@
 """`make run`: the whole system on one machine with embedded defaults.
 
-Files under RUN_DIR (default .run/) for tools and drills: `env/<service>.json` (the environment a
+Files under RUN_DIR (default .run/) for tools and drills: `secrets/` (the generated secrets, 0600, kept
+across runs; a variable already in the environment wins), `env/<service>.json` (the environment a
 service was started with), `services.json` (pids and ports, rewritten when a service restarts),
 `broker.pid`, `stack.json` (database and broker addresses), `logs/`. A service that dies is restarted, as a process manager would.
 
@@ -75,6 +76,22 @@ def _keys(run_dir: Path) -> tuple[Path, Path]:
     return private, public
 
 
+# Every secret a service refuses to start without (besides the admin token and the participant keys).
+GENERATED_SECRETS = {"STAFF_TOKEN_SECRET": 48, "ACTOR_HASH_KEY": 32}
+
+
+def _secret(run_dir: Path, name: str, nbytes: int) -> str:
+    """The environment's value, else the one generated for this RUN_DIR (kept so tokens stay valid)."""
+    if value := os.environ.get(name):
+        return value
+    path = run_dir / "secrets" / name.lower()
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
 def _start_infrastructure(stack: Stack) -> None:
     from tools.tansu import free_port
 
@@ -134,7 +151,10 @@ def _start_service(stack: Stack, name: str) -> None:
     own = {**stack.env, "PORT": str(stack.ports[name]), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
     # Written so a fault drill can see exactly how each service was started.
     (stack.run_dir / "env").mkdir(exist_ok=True)
-    (stack.run_dir / "env" / f"{name}.json").write_text(json.dumps(own, indent=1))
+    env_file = stack.run_dir / "env" / f"{name}.json"
+    env_file.touch(mode=0o600)  # it holds the secrets
+    env_file.chmod(0o600)
+    env_file.write_text(json.dumps(own, indent=1))
     log = open(stack.run_dir / "logs" / f"{name}.log", "ab")
     stack.processes[name] = subprocess.Popen(
         [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env={**os.environ, **own},
@@ -175,6 +195,7 @@ def main() -> None:
         "CONTEST_FILE": str(contest_file),
         "PARTICIPANT_PUBLIC_KEY": str(public),
         "PARTICIPANT_PRIVATE_KEY": str(private),
+        **{name: _secret(run_dir, name, nbytes) for name, nbytes in GENERATED_SECRETS.items()},
         "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         "KAFKA_HEARTBEAT_INTERVAL_MS": os.environ.get("KAFKA_HEARTBEAT_INTERVAL_MS", "1000"),
     })
@@ -202,7 +223,7 @@ def main() -> None:
         _wait_ready(stack)
         _write_pids(stack)
         entry = _start_proxy(stack)
-        _seed(stack, entry, admin_token)
+        _seed(stack, entry, admin_token, _secret(run_dir, "DEMO_STAFF_PASSWORD", 12))
         print("", flush=True)
         for name, port in stack.ports.items():
             print(f"  {name:<12} http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)", flush=True)
@@ -239,13 +260,13 @@ def _start_proxy(stack: Stack) -> str:
     return f"http://127.0.0.1:{public_port}/"
 
 
-def _seed(stack: Stack, entry: str, admin_token: str) -> None:
+def _seed(stack: Stack, entry: str, admin_token: str, staff_password: str) -> None:
     try:
         from tools.seed_demo import seed
     except ImportError:
         return
     try:
-        seed(entry, {n: f"http://127.0.0.1:{p}" for n, p in stack.ports.items()}, admin_token)
+        seed(entry, {n: f"http://127.0.0.1:{p}" for n, p in stack.ports.items()}, admin_token, staff_password)
     except Exception as exc:  # the platform runs without demo data; say why
         print(f"  demo data not loaded: {exc}", flush=True)
 

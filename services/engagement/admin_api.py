@@ -17,6 +17,7 @@ from shared.auth import check_admin
 from shared.http import ApiError
 from shared.pages import page
 from shared.service import Runtime, RuntimeDep
+from shared.text import PersonName
 
 WEB = Path(__file__).parent / "web"
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
@@ -37,7 +38,7 @@ class PlatformIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Slug
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[PersonName, Field(min_length=1, max_length=200)]
     secrets: Annotated[list[str], Field(min_length=1, max_length=5)]
     allowed_actions: Annotated[list[Literal["like", "unlike", "share", "comment", "view"]], Field(min_length=1)] = \
         list(ACTIONS)  # type: ignore[assignment]

@@ -27,9 +27,10 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_staff_token(secret: str, *, staff_id: str, role: str, unit_id: str | None, ttl: timedelta) -> str:
+def issue_staff_token(secret: str, *, staff_id: str, role: str, unit_id: str | None, ttl: timedelta,
+                      version: int = 1) -> str:
     now = datetime.now(UTC)
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": staff_id, "role": role, "unit": unit_id,
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": staff_id, "role": role, "unit": unit_id, "ver": version,
               "iat": now, "exp": now + ttl}
     return jwt.encode(claims, secret, algorithm="HS256")
 

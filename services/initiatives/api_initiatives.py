@@ -17,6 +17,7 @@ from services.initiatives.telemetry import metrics_of
 from shared.events import INITIATIVE_PUBLISHED, InitiativePublished
 from shared.http import ApiError
 from shared.service import Runtime, RuntimeDep
+from shared.text import MultiLine, OneLine
 
 router = APIRouter(tags=["initiatives"])
 
@@ -25,17 +26,17 @@ class Link(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Literal["photo", "video", "document", "other"] = "other"
     url: Annotated[str, Field(min_length=8, max_length=1000, pattern=r"^https?://\S+$")]
-    label: Annotated[str, Field(max_length=200)] = ""
+    label: Annotated[OneLine, Field(max_length=200)] = ""
 
 
 class InitiativeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    title: Annotated[str, Field(min_length=3, max_length=300)]
+    title: Annotated[OneLine, Field(min_length=3, max_length=300)]
     field: Annotated[str, Field(min_length=1, max_length=64)]
-    summary: Annotated[str, Field(max_length=2000)] = ""
-    description: Annotated[str, Field(max_length=30_000)] = ""
+    summary: Annotated[MultiLine, Field(max_length=2000)] = ""
+    description: Annotated[MultiLine, Field(max_length=30_000)] = ""
     links: Annotated[list[Link], Field(max_length=30)] = []
-    contact: Annotated[str, Field(max_length=500)] = ""
+    contact: Annotated[MultiLine, Field(max_length=500)] = ""
     unit_id: str | None = None  # organizers only; a representative always writes for their own unit
 
     @field_validator("title")
@@ -46,12 +47,12 @@ class InitiativeIn(BaseModel):
 
 class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: Annotated[str, Field(min_length=3, max_length=2000)]
+    reason: Annotated[MultiLine, Field(min_length=3, max_length=2000)]
 
 
 class WithdrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Annotated[MultiLine, Field(max_length=2000)] = ""
 
 
 def _fields(runtime: Runtime, body: InitiativeIn) -> dict:

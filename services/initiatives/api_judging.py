@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from services.initiatives import scoring, store_initiatives, store_judging, store_staff, store_stage
 from services.initiatives.domain import RECUSAL_MESSAGES, Rejected, recusal_reason, spread, target_for
@@ -14,6 +14,7 @@ from services.initiatives.security import Actor, ActorDep, JudgeDep, OrganizerDe
 from shared.contest import Rubric
 from shared.http import ApiError
 from shared.service import Runtime, RuntimeDep
+from shared.text import MultiLine
 
 router = APIRouter(tags=["judging"])
 
@@ -21,7 +22,8 @@ router = APIRouter(tags=["judging"])
 class CriterionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     criterion_id: Annotated[str, Field(min_length=1, max_length=64)]
-    score: float
+    # A JSON number only: `true` or "10" is a client bug, not a score (lax mode stored 1.0 and 10.0).
+    score: Annotated[StrictFloat, Field(allow_inf_nan=False)]
 
 
 class ScoreIn(BaseModel):
@@ -36,7 +38,7 @@ class ConflictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     phase_id: str | None = None
     subject_id: Annotated[str, Field(min_length=1, max_length=100)]
-    reason: Annotated[str, Field(max_length=1000)] = ""
+    reason: Annotated[MultiLine, Field(max_length=1000)] = ""
 
 
 class FlagIn(BaseModel):
@@ -44,7 +46,7 @@ class FlagIn(BaseModel):
     phase_id: str | None = None
     subject_id: Annotated[str, Field(min_length=1, max_length=100)]
     judge_id: Annotated[str, Field(min_length=1, max_length=64)]
-    note: Annotated[str, Field(max_length=1000)] = ""
+    note: Annotated[MultiLine, Field(max_length=1000)] = ""
 
 
 class AssignmentsIn(BaseModel):

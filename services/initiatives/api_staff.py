@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -10,10 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.initiatives import store_staff
 from services.initiatives.accounts import hash_password, issue_staff_token, verify_password
+from services.initiatives.login_throttle import LoginThrottle
 from services.initiatives.security import ActorDep, OrganizerDep
+from services.initiatives.settings import InitiativesSettings
+from shared.client_address import client_ip
 from shared.http import ApiError
-from shared.ratelimit import RateLimiter
-from shared.service import RuntimeDep
+from shared.service import Runtime, RuntimeDep
+from shared.text import PersonName
 
 router = APIRouter(tags=["staff"])
 
@@ -32,42 +36,50 @@ class LoginIn(Strict):
 
 class StaffIn(Strict):
     username: StaffId
-    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+    display_name: Annotated[PersonName, Field(min_length=1, max_length=200)]
     role: Literal["unit_rep", "judge", "head_judge", "organizer"]
     unit_id: str | None = None
     password: Password
 
 
 class StaffPatch(Strict):
-    display_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    display_name: Annotated[PersonName, Field(min_length=1, max_length=200)] | None = None
     active: bool | None = None
     password: Password | None = None
 
 
-def _limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    if not hasattr(state, "login_limiter"):
-        state.login_limiter = RateLimiter(rate_per_second=0.2, burst=10)
-    return state.login_limiter
+def _throttle(runtime: Runtime) -> LoginThrottle:
+    if "login_throttle" not in runtime.state:
+        s = runtime.settings
+        assert isinstance(s, InitiativesSettings)
+        runtime.state["login_throttle"] = LoginThrottle(
+            free_per_account_ip=s.login_free_failures_per_account_ip, free_per_ip=s.login_free_failures_per_ip,
+            max_seconds=s.login_backoff_max_seconds)
+    return runtime.state["login_throttle"]
 
 
 @router.post("/api/staff/login")
 async def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> dict:
-    wait = _limiter(request).retry_after(body.username.lower())
+    throttle, username = _throttle(runtime), body.username.lower()
+    ip = client_ip(request, runtime.settings.trusted_proxies)  # type: ignore[attr-defined]
+    wait = throttle.retry_after(username, ip)
     if wait > 0:
         raise ApiError(429, "rate_limited", "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
-                       headers={"Retry-After": str(int(wait) + 1)})
+                       headers={"Retry-After": str(math.ceil(wait))})
     async with runtime.pool.acquire() as conn:
-        found = await store_staff.credentials(conn, body.username.lower())
+        found = await store_staff.credentials(conn, username)
     staff, stored_hash = found if found else (None, None)
     if not verify_password(stored_hash, body.password) or staff is None:
+        throttle.failed(username, ip)
         raise ApiError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+    throttle.succeeded(username, ip)
     if not staff.active:
         raise ApiError(403, "account_disabled", "Tài khoản đã bị khóa.")
     settings = runtime.settings
     token = issue_staff_token(
         settings.staff_token_secret.get_secret_value(), staff_id=staff.id, role=staff.role,  # type: ignore[attr-defined]
         unit_id=staff.unit_id, ttl=timedelta(hours=settings.staff_token_ttl_hours),  # type: ignore[attr-defined]
+        version=staff.token_version,
     )
     return {"token": token, "staff": staff.public()}
 

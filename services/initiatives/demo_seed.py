@@ -1,14 +1,14 @@
 """Demo data for `make run` through the public API: staff accounts and approved sample initiatives.
 
-`seed(base_url, admin_token)` is idempotent (existing accounts are kept; initiatives are added only
-when the gallery is empty) and returns the demo credentials to print.
+`seed(base_url, admin_token, password)` is idempotent (existing accounts are kept; initiatives are added
+only when the gallery is empty) and returns the demo credentials to print. The password is the caller's
+(`make run` generates one per RUN_DIR): a password written here would open the head judge's account.
 """
 
 from __future__ import annotations
 
 import httpx
 
-DEMO_PASSWORD = "demo-12345678"
 ACCOUNTS = [
     ("dd-van-dinh", "Đại diện TT Vân Đình", "unit_rep", "van-dinh"),
     ("dd-cao-thanh", "Đại diện xã Cao Thành", "unit_rep", "cao-thanh"),
@@ -33,11 +33,11 @@ SAMPLES = [
 ]
 
 
-def seed(base_url: str, admin_token: str) -> list[tuple[str, str, str]]:
+def seed(base_url: str, admin_token: str, password: str) -> list[tuple[str, str, str]]:
     admin = {"Authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=base_url, timeout=10) as client:
         for username, name, role, unit in ACCOUNTS:
-            body = {"username": username, "display_name": name, "role": role, "password": DEMO_PASSWORD}
+            body = {"username": username, "display_name": name, "role": role, "password": password}
             if unit:
                 body["unit_id"] = unit
             r = client.post("/api/admin/initiatives/staff", json=body, headers=admin)
@@ -45,7 +45,7 @@ def seed(base_url: str, admin_token: str) -> list[tuple[str, str, str]]:
                 r.raise_for_status()
         if client.get("/api/initiatives").json()["total"] == 0:
             for username, fields in SAMPLES:
-                login = client.post("/api/staff/login", json={"username": username, "password": DEMO_PASSWORD})
+                login = client.post("/api/staff/login", json={"username": username, "password": password})
                 login.raise_for_status()
                 rep = {"Authorization": f"Bearer {login.json()['token']}"}
                 ini = client.post("/api/initiatives/manage", json=fields, headers=rep)
@@ -53,4 +53,4 @@ def seed(base_url: str, admin_token: str) -> list[tuple[str, str, str]]:
                 ini_id = ini.json()["id"]
                 client.post(f"/api/initiatives/manage/{ini_id}/submit", headers=rep).raise_for_status()
                 client.post(f"/api/admin/initiatives/initiatives/{ini_id}/approve", headers=admin).raise_for_status()
-    return [(u, DEMO_PASSWORD, role) for u, _, role, _ in ACCOUNTS]
+    return [(u, password, role) for u, _, role, _ in ACCOUNTS]

@@ -52,6 +52,8 @@ async def current_actor(runtime: RuntimeDep, authorization: Annotated[str | None
         staff = await store_staff.get(conn, claims["sub"])
     if staff is None or not staff.active:
         raise ApiError(401, "account_disabled", "Tài khoản không còn hoạt động.")
+    if claims.get("ver") != staff.token_version:  # the password changed since this token was issued
+        raise ApiError(401, "token_revoked", "Mật khẩu đã đổi, vui lòng đăng nhập lại.")
     return Actor(id=staff.id, role=staff.role, unit_id=staff.unit_id, display_name=staff.display_name)
 
 

@@ -16,6 +16,7 @@ class Staff:
     unit_id: str | None
     active: bool
     created_at: datetime
+    token_version: int = 1  # bumped by a password change: older tokens are refused
 
     def public(self) -> dict:
         return {"id": self.id, "display_name": self.display_name, "role": self.role, "unit_id": self.unit_id,
@@ -23,10 +24,11 @@ class Staff:
 
 
 def _staff(row: asyncpg.Record) -> Staff:
-    return Staff(row["id"], row["display_name"], row["role"], row["unit_id"], row["active"], row["created_at"])
+    return Staff(row["id"], row["display_name"], row["role"], row["unit_id"], row["active"], row["created_at"],
+                 row["token_version"])
 
 
-_COLS = "id, display_name, role, unit_id, active, created_at"
+_COLS = "id, display_name, role, unit_id, active, created_at, token_version"
 
 
 async def create(conn: asyncpg.Connection, *, staff_id: str, display_name: str, role: str,
@@ -72,7 +74,9 @@ async def update(conn: asyncpg.Connection, staff_id: str, *, display_name: str |
     try:
         row = await conn.fetchrow(
             f"UPDATE staff SET display_name = coalesce($2, display_name), active = coalesce($3, active),"
-            f" password_hash = coalesce($4, password_hash) WHERE id = $1 RETURNING {_COLS}",
+            f" password_hash = coalesce($4, password_hash),"
+            f" token_version = token_version + (CASE WHEN $4::text IS NULL THEN 0 ELSE 1 END)"
+            f" WHERE id = $1 RETURNING {_COLS}",
             staff_id, display_name, active, password_hash,
         )
     except asyncpg.UniqueViolationError:

@@ -3,7 +3,8 @@
 from services.quiz.app import create_app
 from services.quiz.settings import QuizSettings
 from shared.service import serve
+from shared.settings import settings_or_exit
 
 if __name__ == "__main__":
-    settings = QuizSettings()
+    settings = settings_or_exit(QuizSettings)
     serve(lambda: create_app(settings), settings)

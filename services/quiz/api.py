@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.quiz import attempts, participants
 from services.quiz.deps import Rt, authenticate, json_response, limit_ip, request_ip
 from shared.events import format_utc
+from shared.text import MultiLine, PersonName
 
 router = APIRouter(tags=["quiz"])
 Auth = Annotated[str | None, Header(alias="Authorization")]
@@ -21,7 +22,7 @@ class In(BaseModel):
 
 
 class RegisterIn(In):
-    full_name: Annotated[str, Field(max_length=200)]
+    full_name: Annotated[PersonName, Field(max_length=200)]
     phone: Annotated[str, Field(max_length=40)]
     unit_id: Annotated[str, Field(max_length=100)]
     birth_year: int | None = None
@@ -68,7 +69,7 @@ class SaveIn(In):
 
 class SubmitIn(In):
     answers: Annotated[list[AnswerIn], Field(max_length=500)] = []
-    free_answer: str | float | None = None
+    free_answer: MultiLine | float | None = None
 
 
 class Registered(BaseModel):

@@ -9,10 +9,11 @@ import sys
 
 from services.ranking.settings import RankingSettings
 from shared.service import serve
+from shared.settings import settings_or_exit
 
 
 def main(argv: list[str]) -> int:
-    settings = RankingSettings()
+    settings = settings_or_exit(RankingSettings)
     if argv[:1] == ["rebuild"]:
         from services.ranking.rebuild import rebuild
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from shared.text import clean_cell
+
 HEADER = ["Hạng", "Mã", "Tên", "Đơn vị", "Điểm", "Chi tiết"]
 
 
@@ -45,7 +47,10 @@ def _explain(d: dict[str, Any]) -> str:
 
 
 def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
+    """A cell that any stored value can become: text cleaned as at the door (a name stored before the
+    door cleaned it must not break the file: openpyxl refuses control characters), then spreadsheet
+    formulas neutralised (CSV injection)."""
+    value = clean_cell(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

@@ -36,7 +36,8 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN", "timezone_id": "Asia/Ho_Chi_Minh"}
-DEMO_PASSWORD = "demo-12345678"  # services/initiatives/demo_seed.py, printed by `make run`
+# The demo staff accounts' password: `make run` takes it from DEMO_STAFF_PASSWORD (else generates one).
+DEMO_PASSWORD = "demo-" + secrets.token_hex(8)
 SLOW = 20_000  # ms: an event travelling service → Kafka → service → SSE → page
 
 # Every form control a person can see must have a label (own <label>, aria-label or aria-labelledby).
@@ -61,7 +62,7 @@ def live_stack() -> Iterator[RunningStack]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's Chromium is not installed ({CHROMIUM}); `apt-get install chromium`")
     with run_dir("browser-run-") as path:
-        stack = start_stack(path)
+        stack = start_stack(path, extra_env={"DEMO_STAFF_PASSWORD": DEMO_PASSWORD})
         try:
             if f":{stack.public_port}/" not in stack.entry:
                 pytest.fail("make run did not put the services behind nginx (one origin); the journeys need it:\n"

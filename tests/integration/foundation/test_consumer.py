@@ -161,7 +161,7 @@ async def test_consumer_killed_after_db_commit_before_kafka_commit_does_not_doub
     settings = json.dumps({
         "service_name": "crashy", "environment": "test", "database_url": ns.database_url, "db_schema": schema,
         "kafka_bootstrap_servers": ns.bootstrap, "topic_prefix": ns.topic_prefix,
-        "kafka_session_timeout_ms": 3000, "kafka_heartbeat_interval_ms": 500,
+        "kafka_session_timeout_ms": 3000, "kafka_heartbeat_interval_ms": 500, "CONTEST_ADMIN_TOKEN": ns.admin_token,
     })
     messages = [event_bytes(f"a-{i}", f"p-{i % 4}") for i in range(n)]
     await send(ns.bootstrap, ns.topic(ANSWER_SUBMITTED), messages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import secrets
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -161,7 +162,8 @@ def test_settings_load_contest_stops_service_start(tmp_path: Path):
     from shared.settings import ServiceSettings
 
     path = write(tmp_path, _bad(time_zone="Nowhere/Atlantis"))
-    settings = ServiceSettings(service_name="svc", environment="test", contest_file=path)
+    settings = ServiceSettings(service_name="svc", environment="test", contest_file=path,
+                               CONTEST_ADMIN_TOKEN=secrets.token_urlsafe(32))
     with pytest.raises(SystemExit) as info:
         settings.load_contest()
     assert "time_zone" in str(info.value.code)
