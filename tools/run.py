@@ -190,8 +190,6 @@ def main() -> None:
     stack.env.update({
         "ENVIRONMENT": os.environ.get("ENVIRONMENT", "dev"),
         "CONTEST_ADMIN_TOKEN": admin_token,
-        # initiatives signs staff tokens with it, ranking verifies them (the results console)
-        "STAFF_TOKEN_SECRET": os.environ.get("STAFF_TOKEN_SECRET") or secrets.token_urlsafe(32),
         "CONTEST_FILE": str(contest_file),
         "PARTICIPANT_PUBLIC_KEY": str(public),
         "PARTICIPANT_PRIVATE_KEY": str(private),
