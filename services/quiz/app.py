@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, bank_checks, pages, review_api, stats_api, store
+from services.quiz import admin, api, bank, bank_checks, closing, pages, review_api, stats_api, store
 from services.quiz.deps import QuizDeps
 from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
@@ -81,8 +81,11 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         await load_initial_bank(rt)
         await bank_checks.check_at_startup(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
+        rt.state["sweep_task"] = asyncio.create_task(
+            closing.run_sweeper(rt, settings.sweep_interval_seconds, settings.sweep_batch), name="quiz-sweeper")
 
     async def on_shutdown(rt: Runtime) -> None:
+        await closing.stop(rt.state.pop("sweep_task", None))
         sms = rt.state["quiz"].sms
         if hasattr(sms, "aclose"):
             await sms.aclose()
@@ -115,6 +118,8 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         started=Counter(f"{name}_attempts_started", "Attempts started", registry=registry),
         submitted=Counter(f"{name}_attempts_submitted", "Attempts submitted (first submit only)",
                           registry=registry),
+        closed_by_server=Counter(f"{name}_attempts_closed_by_server",
+                                 "Attempts closed after deadline + grace with their saved answers", registry=registry),
         active=Gauge(f"{name}_active_participants", "Open attempts (participants taking the quiz now)",
                      registry=registry),
     )

@@ -261,3 +261,13 @@ def parse_free_answer(
     if number is None or not math.isfinite(number) or abs(number) > 1e15:
         raise QuizError(422, "invalid_free_answer", "Câu dự đoán cần một con số, ví dụ 12500.")
     return number, None
+
+
+def free_answer_text(kind: Literal["essay", "prediction"], question_id: str, value: Any) -> str | None:
+    """The free answer as stored while an attempt is open: text that `parse_free_answer` reads back
+    to the same value (a prediction is written with a decimal comma: "12500,0", never "12500.0",
+    which the Vietnamese reading of "." as a thousands separator would turn into 125000)."""
+    prediction, essay = parse_free_answer(kind, question_id, value)
+    if essay is not None:
+        return essay["text"]
+    return None if prediction is None else repr(prediction).replace(".", ",")

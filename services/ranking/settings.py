@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -20,3 +20,6 @@ class RankingSettings(ServiceSettings):
     max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000
     # Where the public reaches the site (certificate QR codes and short URLs); empty: the request's own.
     public_base_url: Annotated[str, Field(pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")] = ""
+    # The initiatives service's STAFF_TOKEN_SECRET: when set, organizers and head judges signed in
+    # there may freeze, reveal and set reference values; when unset, only the admin token may.
+    staff_token_secret: SecretStr | None = None
