@@ -20,6 +20,7 @@ install: $(STAMP)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -e /usr/lib/chromium/locales/vi.pak || missing="$$missing chromium-l10n"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \

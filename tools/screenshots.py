@@ -11,6 +11,7 @@ note, so a page another branch adds appears here once it is merged and its row i
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import secrets
 import sys
@@ -205,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         stack = start_stack(path, extra_env={"DEMO_STAFF_PASSWORD": PASSWORD})
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                # The browser's own words (the file picker, form hints) in Vietnamese, as a resident's
+                # phone shows them: Chromium on Linux takes its UI language from LANGUAGE (chromium-l10n).
+                env = {**os.environ, "LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"}
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=env)
                 camera = Photographer(browser, stack.entry.rstrip("/"), stack.admin_token, args.out)
                 for shot in shots:
                     camera.take(shot)

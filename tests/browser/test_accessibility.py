@@ -171,6 +171,9 @@ def test_staff_pages_have_no_axe_violations(journey: Journey, api: Api, axe_sour
     rep.get_by_role("button", name="+ Tạo sáng kiến mới").click()
     expect(rep.get_by_label("Tên sáng kiến")).to_be_visible()
     audit(rep, "unit representative: new initiative form")
+    rep.get_by_role("button", name="Lưu bản nháp").click()
+    expect(rep.locator("[aria-invalid=true]").first).to_be_visible()
+    audit(rep, "unit representative: form with field errors")
 
     head = journey.open(DESKTOP)
     head.goto("/initiatives/login.html")
