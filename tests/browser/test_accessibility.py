@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DEMO_PASSWORD, DESKTOP, PHONE, ROOT, SLOW, Api, Journey, fresh_phone
 
 pytestmark = pytest.mark.browser
+BIG_SCREEN = {**DESKTOP, "viewport": {"width": 1920, "height": 1080}}
 AXE = Path(os.environ.get("AXE_JS", ROOT / ".run" / "npm" / "node_modules" / "axe-core" / "axe.min.js"))
 RUN_AXE_JS = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
@@ -58,24 +59,29 @@ class Audit:
         assert not self.found, f"axe-core violations in {len(self.audited)} audited states:\n" + "\n".join(self.found)
 
 
-def test_public_pages_have_no_axe_violations(journey: Journey, api: Api, axe_source: str) -> None:
-    audit = Audit(axe_source)
-    demo = api.ok(api.http.get("/api/initiatives"))["items"][0]["id"]  # seeded by `make run`
-    page = journey.open(PHONE)
+def public_pages(page: Any, initiative: str) -> list[tuple[str, str, Any]]:
+    """(URL, state, what shows it is ready) for each public page a visitor opens without signing in."""
     live = page.get_by_text("Đang cập nhật trực tiếp.")
-    pages = [
+    return [
         ("/", "quiz home", lambda: expect(page.get_by_text("Đang mở").first).to_be_visible()),
         ("/quiz/register", "register", lambda: expect(page.locator("#unit_id option").nth(1)).to_be_attached()),
         ("/quiz/login", "login", lambda: expect(page.get_by_label("Số điện thoại đã đăng ký")).to_be_visible()),
         ("/initiatives/", "gallery", lambda: expect(page.locator("#count")).not_to_be_empty()),
-        (f"/initiatives/detail.html?id={demo}", "initiative detail",
+        (f"/initiatives/detail.html?id={initiative}", "initiative detail",
          lambda: expect(page.locator("#likes")).to_have_text(re.compile(r"^\d+$"))),
         ("/boards/", "boards", lambda: expect(live).to_be_visible(timeout=SLOW)),
         ("/boards/quiz.unit.all", "unit board", lambda: expect(live).to_be_visible(timeout=SLOW)),
         ("/boards/initiatives.entry.all", "initiatives board", lambda: expect(live).to_be_visible(timeout=SLOW)),
         ("/boards/stage.entry.all/screen", "big screen", lambda: expect(page.locator("#state")).not_to_be_empty()),
     ]
-    for url, state, ready in pages:
+
+
+def test_public_pages_have_no_axe_violations(journey: Journey, api: Api, axe_source: str) -> None:
+    audit = Audit(axe_source)
+    demo = api.ok(api.http.get("/api/initiatives"))["items"][0]["id"]  # seeded by `make run`
+    page = journey.open(PHONE)
+    live = page.get_by_text("Đang cập nhật trực tiếp.")
+    for url, state, ready in public_pages(page, demo):
         page.goto(url)
         ready()
         audit(page, state)
@@ -125,6 +131,19 @@ def test_public_pages_have_no_axe_violations(journey: Journey, api: Api, axe_sou
     audit.assert_clean()
 
 
+def test_public_pages_on_wide_screens_have_no_axe_violations(journey: Journey, api: Api, axe_source: str) -> None:
+    """The same pages on a desktop and on a 1920×1080 projector: their wide layouts are other CSS."""
+    audit = Audit(axe_source)
+    demo = api.ok(api.http.get("/api/initiatives"))["items"][0]["id"]
+    for device, size in ((DESKTOP, "desktop"), (BIG_SCREEN, "1920x1080")):
+        page = journey.open(device)
+        for url, state, ready in public_pages(page, demo):
+            page.goto(url)
+            ready()
+            audit(page, f"{state}, {size}")
+    audit.assert_clean()
+
+
 def test_staff_pages_have_no_axe_violations(journey: Journey, api: Api, axe_source: str) -> None:
     audit = Audit(axe_source)
     organizer = journey.open(DESKTOP)
@@ -150,6 +169,11 @@ def test_staff_pages_have_no_axe_violations(journey: Journey, api: Api, axe_sour
         expect(organizer.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
         organizer.wait_for_load_state("networkidle")
         audit(organizer, f"organizer: {tab} tab")
+
+    if api.http.get("/quiz/dashboard", headers={"Accept": "text/html"}).status_code != 404:
+        organizer.goto("/quiz/dashboard")  # same tab: the admin token is in its sessionStorage
+        organizer.wait_for_load_state("networkidle")
+        audit(organizer, "organizer dashboard")
 
     organizer.goto("/engagement/admin")
     audit(organizer, "engagement admin")
