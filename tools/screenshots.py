@@ -178,7 +178,7 @@ class Photographer:
             tall = page.evaluate("Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
             clip = {"x": 0, "y": 0, "width": width, "height": MAX_SCREENS * height} if tall > MAX_SCREENS * height else None
             page.screenshot(path=str(path), full_page=True, clip=clip)
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
         return path
 
     def initiative(self) -> str:
