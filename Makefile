@@ -16,13 +16,16 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the suite drives for real: Chromium (browser journeys), Prometheus (metrics
-# checks), nginx (the single origin). Installed only when missing and when we may (root).
+# checks), nginx (the single origin), DejaVu fonts (Vietnamese certificates), poppler (PDF → PNG
+# for the certificate checks). Installed only when missing and when we may (root).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -e /usr/lib/chromium/locales/vi.pak || missing="$$missing chromium-l10n"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf || missing="$$missing fonts-dejavu-core"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

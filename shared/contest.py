@@ -6,7 +6,7 @@ Validated by pydantic at start-up; a wrong file stops the service with a message
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -57,9 +57,26 @@ class Phase(Window):
     name: Annotated[str, Field(min_length=1)]
 
 
+Level = Literal["easy", "medium", "hard"]
+LEVEL_NAMES: dict[str, str] = {"easy": "dễ", "medium": "trung bình", "hard": "khó"}
+
+
+class Blueprint(Model):
+    """How one paper is built: exactly `levels[l]` questions of each level, and at least
+    `topics[t]` questions of each named topic (every attempt of the round gets such a paper)."""
+
+    levels: dict[Level, Annotated[int, Field(ge=0)]]
+    topics: dict[Slug, Annotated[int, Field(ge=1)]] = {}
+
+    @property
+    def size(self) -> int:
+        return sum(self.levels.values())
+
+
 class Round(Window):
     id: Slug
     name: Annotated[str, Field(min_length=1)]
+    blueprint: Blueprint | None = None  # None: questions drawn uniformly from the bank
 
 
 class SpeedBonus(Model):
@@ -96,6 +113,20 @@ class QuizRules(Model):
     def _unique_rounds(cls, rounds: list[Round]) -> list[Round]:
         _require_unique([r.id for r in rounds], "round id")
         return rounds
+
+    @model_validator(mode="after")
+    def _blueprints_fit(self) -> QuizRules:
+        for r in self.rounds:
+            bp = r.blueprint
+            if bp is None:
+                continue
+            if bp.size != self.question_count:
+                raise ValueError(f"round {r.id!r}: blueprint levels add up to {bp.size} questions, "
+                                 f"question_count is {self.question_count}")
+            if sum(bp.topics.values()) > self.question_count:
+                raise ValueError(f"round {r.id!r}: blueprint topic minimums need more than "
+                                 f"{self.question_count} questions")
+        return self
 
 
 class Criterion(Model):
@@ -172,6 +203,29 @@ class EngagementRules(Model):
     max_batch: Annotated[int, Field(ge=1, le=1000)] = 1000
 
 
+_BOARD = r"^[a-z0-9][a-z0-9_-]{0,63}\.[a-z]+\.(all|round-[a-z0-9][a-z0-9_.-]{0,63}|day-\d{4}-\d{2}-\d{2})$"
+
+
+class PrizeTier(Model):
+    id: Slug
+    name: Annotated[str, Field(min_length=1, max_length=100)]  # as printed: "Giải Nhất"
+    count: Annotated[int, Field(ge=1, le=1000)]
+
+
+class BoardPrizes(Model):
+    """The prizes of one board, best tier first (e.g. 1 first, 2 second, 3 third, 10 consolation)."""
+
+    board_id: Annotated[str, Field(pattern=_BOARD)]
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None  # "Kết quả vòng thi Tuần 1"
+    tiers: Annotated[list[PrizeTier], Field(min_length=1)]
+
+    @field_validator("tiers")
+    @classmethod
+    def _unique_tiers(cls, tiers: list[PrizeTier]) -> list[PrizeTier]:
+        _require_unique([t.id for t in tiers], "prize tier id")
+        return tiers
+
+
 class Contest(Model):
     contest_id: Slug
     title: Annotated[str, Field(min_length=1)]
@@ -186,6 +240,7 @@ class Contest(Model):
     stage: StageRules
     essays: EssayRules | None = None
     engagement: EngagementRules = EngagementRules()
+    prizes: list[BoardPrizes] = []
 
     @field_validator("time_zone")
     @classmethod
@@ -208,6 +263,7 @@ class Contest(Model):
         ):
             if pid not in phase_ids:
                 raise ValueError(f"{section}.phase_id {pid!r} is not one of the phases")
+        _require_unique([p.board_id for p in self.prizes], "prizes board_id")
         return self
 
     # --- derived views (pure) ---
@@ -224,6 +280,14 @@ class Contest(Model):
             if p.id == phase_id:
                 return p
         raise KeyError(phase_id)
+
+    def prizes_for(self, board_id: str) -> BoardPrizes | None:
+        return next((p for p in self.prizes if p.board_id == board_id), None)
+
+    def quiz_settled_at(self, closes_at: datetime) -> datetime:
+        """When nothing can change a quiz window closing at `closes_at` any more: an attempt started
+        just before the close may still be submitted until its time limit and grace have passed."""
+        return closes_at + timedelta(seconds=self.quiz.time_limit_seconds + self.quiz.grace_seconds)
 
     def round(self, round_id: str) -> Round | None:
         return next((r for r in self.quiz.rounds if r.id == round_id), None)

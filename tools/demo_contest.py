@@ -6,6 +6,7 @@ Usage: python -m tools.demo_contest OUT.yaml
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from datetime import datetime, timedelta
@@ -23,7 +24,39 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def contest_dict(now: datetime | None = None, *, free_kind: str = "essay", **overrides: Any) -> dict[str, Any]:
+# Every paper of a round: 8 easy, 8 medium, 4 hard, at least one question per topic
+# (contest/data/question_levels.yaml gives the sample bank its topics and levels).
+DEMO_BLUEPRINT = {"levels": {"easy": 8, "medium": 8, "hard": 4},
+                  "topics": {"chinh-sach": 1, "dich-vu-so": 1, "an-toan-so": 1, "cuoc-thi": 1}}
+_INDIVIDUAL_TIERS = [
+    {"id": "first", "name": "Giải Nhất", "count": 1}, {"id": "second", "name": "Giải Nhì", "count": 2},
+    {"id": "third", "name": "Giải Ba", "count": 3}, {"id": "consolation", "name": "Giải Khuyến khích", "count": 10},
+]
+
+
+def demo_prizes() -> list[dict[str, Any]]:
+    return [
+        {"board_id": "quiz.individual.round-week-1", "title": "Kết quả thi trực tuyến – Tuần 1",
+         "tiers": _INDIVIDUAL_TIERS},
+        {"board_id": "quiz.individual.round-week-2", "title": "Kết quả thi trực tuyến – Tuần 2",
+         "tiers": _INDIVIDUAL_TIERS},
+        {"board_id": "quiz.unit.all", "title": "Giải tập thể – thi trực tuyến", "tiers": [
+            {"id": "first", "name": "Giải Nhất tập thể", "count": 1},
+            {"id": "second", "name": "Giải Nhì tập thể", "count": 1},
+            {"id": "third", "name": "Giải Ba tập thể", "count": 1}]},
+        {"board_id": "initiatives.entry.all", "title": "Giải mô hình, sáng kiến chuyển đổi số", "tiers": [
+            {"id": "first", "name": "Giải Nhất", "count": 1}, {"id": "second", "name": "Giải Nhì", "count": 2},
+            {"id": "third", "name": "Giải Ba", "count": 3}, {"id": "consolation", "name": "Giải Khuyến khích", "count": 5}]},
+        {"board_id": "stage.entry.all", "title": "Giải thi sân khấu hóa", "tiers": [
+            {"id": "first", "name": "Giải Nhất", "count": 1}, {"id": "second", "name": "Giải Nhì", "count": 1},
+            {"id": "third", "name": "Giải Ba", "count": 2}, {"id": "consolation", "name": "Giải Khuyến khích", "count": 3}]},
+    ]
+
+
+def contest_dict(now: datetime | None = None, *, free_kind: str = "essay", blueprints: bool = False,
+                 **overrides: Any) -> dict[str, Any]:
+    """`blueprints=True` (what `make run` uses) draws every paper to DEMO_BLUEPRINT; off by default
+    so tests that upload their own small banks without levels keep a uniform draw."""
     now = (now or datetime.now(TZ)).astimezone(TZ)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     day = timedelta(days=1)
@@ -72,6 +105,7 @@ def contest_dict(now: datetime | None = None, *, free_kind: str = "essay", **ove
             ],
             "excluded_phones": ["0912000001"],
         },
+        "prizes": demo_prizes(),
         "initiatives": {
             "phase_id": "initiatives",
             "rubric": {"criteria": [
@@ -95,20 +129,33 @@ def contest_dict(now: datetime | None = None, *, free_kind: str = "essay", **ove
             {"id": "clarity", "name": "Diễn đạt", "weight": 0.2, "max": 10},
         ]}},
     }
+    if blueprints:
+        for rnd in contest["quiz"]["rounds"]:
+            rnd["blueprint"] = DEMO_BLUEPRINT
     contest.update(overrides)
     return contest
+
+
+def bank_with_levels() -> dict[str, Any]:
+    """The sample bank with each question's topic and level (question_levels.yaml) merged in."""
+    bank = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
+    levels = yaml.safe_load((DATA / "question_levels.yaml").read_text(encoding="utf-8"))["questions"]
+    for q in bank["questions"]:
+        q.update(levels.get(q["id"], {}))
+    return bank
 
 
 def write_contest(out: Path, contest: dict[str, Any]) -> Path:
     """Write the YAML beside copies of the data files it names."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    for name in ("units.json", "questions.json"):
-        shutil.copyfile(DATA / name, out.parent / name)
+    shutil.copyfile(DATA / "units.json", out.parent / "units.json")
+    (out.parent / "questions.json").write_text(json.dumps(bank_with_levels(), ensure_ascii=False, indent=1),
+                                               encoding="utf-8")
     out.write_text(yaml.safe_dump(contest, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ".run/contest.yaml")
-    write_contest(target, contest_dict())
+    write_contest(target, contest_dict(blueprints=True))
     print(target)

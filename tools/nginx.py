@@ -25,6 +25,7 @@ DEFAULT_PORTS = {"quiz": 8001, "initiatives": 8002, "engagement": 8003, "ranking
 PREFIXES: dict[str, tuple[str, ...]] = {
     "quiz": (
         "/api/contest", "/api/participants", "/api/attempts", "/api/admin/questions", "/api/admin/quiz",
+        "/api/rounds", "/api/admin/rounds",
         "/quiz/", "/static/quiz/", "/static/common/",
     ),
     "initiatives": (
@@ -36,7 +37,8 @@ PREFIXES: dict[str, tuple[str, ...]] = {
         "/api/ingest", "/api/contents", "/api/engagement", "/api/admin/engagement",
         "/engagement/", "/static/engagement/",
     ),
-    "ranking": ("/api/boards", "/api/admin/boards", "/boards/", "/static/ranking/"),
+    "ranking": ("/api/boards", "/api/admin/boards", "/boards/", "/static/ranking/",
+                "/api/results", "/api/admin/results", "/results/", "/verify/"),
 }
 EXACT: dict[str, tuple[str, ...]] = {"quiz": ("/",)}  # the landing page
 SSE_LOCATION = r"~ ^/api/boards/[^/]+/stream$"

@@ -186,7 +186,7 @@ def main() -> None:
     admin_token = os.environ.get("CONTEST_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     private, public = _keys(run_dir)
     contest_file = Path(os.environ.get("CONTEST_FILE") or write_contest(run_dir / "contest" / "contest.yaml",
-                                                                        contest_dict()))
+                                                                        contest_dict(blueprints=True)))
     stack.env.update({
         "ENVIRONMENT": os.environ.get("ENVIRONMENT", "dev"),
         "CONTEST_ADMIN_TOKEN": admin_token,

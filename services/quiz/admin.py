@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.datastructures import UploadFile
 
-from services.quiz import bank, store
+from services.quiz import bank, bank_checks, store
 from services.quiz.deps import Rt
 from services.quiz.domain import Question, QuizError
 from shared.auth import check_admin
@@ -57,6 +57,7 @@ async def upload_questions(
         raise QuizError(422, "empty_file", "Tệp tải lên trống.")
     fmt = bank.detect_format(filename, ctype, data)
     questions = bank.parse_bank(data, fmt)
+    await bank_checks.check_import(rt, questions, round_id)
     return await import_bank(rt, questions, round_id=round_id, source=filename or f"upload.{fmt}")
 
 

@@ -50,6 +50,23 @@ class AnswerIn(In):
     option_key: Annotated[str, Field(max_length=8)] | None = None
 
 
+class SavedAnswerIn(In):
+    question_id: Annotated[str, Field(min_length=1, max_length=100)]
+    option_key: Annotated[str, Field(max_length=8)] | None = None
+    # The client's sequence number (e.g. milliseconds since the epoch, strictly increasing): the highest wins.
+    seq: Annotated[int, Field(ge=0, le=2**62)]
+
+
+class SavedFreeIn(In):
+    value: Annotated[str, Field(max_length=20_000)] | float | None = None
+    seq: Annotated[int, Field(ge=0, le=2**62)]
+
+
+class SaveIn(In):
+    answers: Annotated[list[SavedAnswerIn], Field(max_length=500)] = []
+    free_answer: SavedFreeIn | None = None
+
+
 class SubmitIn(In):
     answers: Annotated[list[AnswerIn], Field(max_length=500)] = []
     free_answer: MultiLine | float | None = None
@@ -162,3 +179,18 @@ async def submit_attempt(
     who = authenticate(rt, authorization, "submit")
     return json_response(await attempts.submit(
         rt, who.id, attempt_id, [(a.question_id, a.option_key) for a in body.answers], body.free_answer))
+
+
+@router.patch("/api/attempts/{attempt_id}/answers")
+async def save_answers(
+    attempt_id: str, body: SaveIn, request: Request, rt: Rt, authorization: Auth = None
+) -> Response:
+    """Save answers while the attempt is open (idempotent; per question the highest `seq` wins), so a
+    participant whose phone dies or loses the network before submitting still gets a result."""
+    limit_ip(rt, request, "save")
+    # Half a token: a page saves as the participant answers (the page itself sends at most one
+    # save per ~1.5 s, coalescing the answers chosen meanwhile).
+    who = authenticate(rt, authorization, "save", cost=0.5)
+    free = (body.free_answer.value, body.free_answer.seq) if body.free_answer else None
+    return json_response(await attempts.save_answers(
+        rt, who.id, attempt_id, [(a.question_id, a.option_key, a.seq) for a in body.answers], free))

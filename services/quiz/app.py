@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, pages, store
+from services.quiz import admin, api, bank, bank_checks, closing, pages, review_api, store
 from services.quiz.deps import QuizDeps
 from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
@@ -79,9 +79,13 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
         await load_initial_bank(rt)
+        await bank_checks.check_at_startup(rt)
         rt.state["gauge_task"] = asyncio.create_task(_refresh_active(rt, rt.state["quiz"]), name="quiz-gauge")
+        rt.state["sweep_task"] = asyncio.create_task(
+            closing.run_sweeper(rt, settings.sweep_interval_seconds, settings.sweep_batch), name="quiz-sweeper")
 
     async def on_shutdown(rt: Runtime) -> None:
+        await closing.stop(rt.state.pop("sweep_task", None))
         sms = rt.state["quiz"].sms
         if hasattr(sms, "aclose"):
             await sms.aclose()
@@ -96,7 +100,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         description="Đăng ký dự thi, ngân hàng câu hỏi, lượt thi có giới hạn thời gian, chấm điểm và sự kiện "
                     "quiz.answer-submitted.v1.",
         migrations=HERE / "migrations",
-        routers=[api.router, admin.router, pages.router],
+        routers=[api.router, admin.router, pages.router, review_api.router],
         on_startup=on_startup, on_shutdown=on_shutdown,
         static={"/static/quiz": HERE / "web"},
         body_limits={"/api/admin/questions": settings.bank_upload_max_bytes},
@@ -114,6 +118,8 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         started=Counter(f"{name}_attempts_started", "Attempts started", registry=registry),
         submitted=Counter(f"{name}_attempts_submitted", "Attempts submitted (first submit only)",
                           registry=registry),
+        closed_by_server=Counter(f"{name}_attempts_closed_by_server",
+                                 "Attempts closed after deadline + grace with their saved answers", registry=registry),
         active=Gauge(f"{name}_active_participants", "Open attempts (participants taking the quiz now)",
                      registry=registry),
     )

@@ -27,6 +27,16 @@ _HEADERS = {
     "noi dung": "text",
     "answer": "answer", "đáp án": "answer", "dap an": "answer", "đáp án đúng": "answer",
     "dap an dung": "answer", "correct": "answer",
+    "topic": "topic", "chủ đề": "topic", "chu de": "topic",
+    "level": "level", "difficulty": "level", "mức độ": "level", "muc do": "level", "độ khó": "level",
+    "do kho": "level",
+}
+_TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What organizers type in a spreadsheet → the blueprint's level.
+_LEVELS = {
+    "easy": "easy", "dễ": "easy", "de": "easy", "1": "easy",
+    "medium": "medium", "trung bình": "medium", "trung binh": "medium", "tb": "medium", "2": "medium",
+    "hard": "hard", "khó": "hard", "kho": "hard", "3": "hard",
 }
 
 
@@ -47,6 +57,8 @@ class RawQuestion:
     text: Any
     options: list[tuple[Any, Any, Any]]  # (key, text, correct flag or None)
     answer: Any
+    topic: Any = None
+    level: Any = None
 
 
 def bank_error(errors: list[RowError], message: str | None = None) -> QuizError:
@@ -127,10 +139,19 @@ def validate(raw: list[RawQuestion]) -> list[Question]:
             err("answer", "Mỗi câu hỏi phải có đúng một đáp án đúng.")
         elif correct[0] not in keys and not any(e.field.startswith("option") for e in row_errors):
             err("answer", f"Đáp án {correct[0]!r} không phải là một phương án của câu hỏi.")
+        topic = _text(item.topic).strip() or None
+        if topic is not None and not _TOPIC.match(topic):
+            err("topic", f"Chủ đề {topic!r} chỉ được gồm chữ thường không dấu, số, '-' hoặc '_' (ví dụ an-toan-so).")
+        level_raw = " ".join(_text(item.level).strip().lower().split())
+        level = _LEVELS.get(level_raw) if level_raw else None
+        if level_raw and level is None:
+            err("level", f"Mức độ {_text(item.level).strip()!r} không hợp lệ: dùng dễ, trung bình, khó "
+                         "(hoặc easy, medium, hard).")
         if row_errors:
             errors.extend(row_errors)
         else:
-            out.append(Question(id=qid, text=text, options=tuple(options), answer=correct[0]))
+            out.append(Question(id=qid, text=text, options=tuple(options), answer=correct[0], topic=topic,
+                                level=level))
     if errors:
         raise bank_error(errors)
     return out
@@ -157,7 +178,8 @@ def from_json_value(value: Any) -> list[RawQuestion]:
                     options.append((o.get("key"), o.get("text"), o.get("correct")))
                 else:
                     options.append((None, o, None))
-        raw.append(RawQuestion(index, item.get("id"), item.get("text"), options, item.get("answer")))
+        raw.append(RawQuestion(index, item.get("id"), item.get("text"), options, item.get("answer"),
+                               item.get("topic"), item.get("level")))
     return raw
 
 
@@ -194,7 +216,8 @@ def from_rows(rows: list[list[Any]]) -> list[RawQuestion]:
                     options.append((target[7:], value, None))
             else:
                 values[target] = value
-        raw.append(RawQuestion(number, values.get("id"), values.get("text"), options, values.get("answer")))
+        raw.append(RawQuestion(number, values.get("id"), values.get("text"), options, values.get("answer"),
+                               values.get("topic"), values.get("level")))
     return raw
 
 

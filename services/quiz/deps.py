@@ -32,6 +32,7 @@ class QuizDeps:
     started: Counter
     submitted: Counter
     active: Gauge
+    closed_by_server: Counter
     bank_cache: dict[int, list[Question]] = field(default_factory=dict)
     sms_tasks: set[asyncio.Task] = field(default_factory=set)  # codes being sent in the background
 
@@ -71,9 +72,9 @@ def request_ip(rt: Runtime, request: Request) -> str:
     return client_ip(request, quiz(rt).settings.trusted_proxies)
 
 
-def authenticate(rt: Runtime, authorization: str | None, action: str) -> Participant:
-    """Verify the participant token and spend one token of that participant's bucket."""
+def authenticate(rt: Runtime, authorization: str | None, action: str, cost: float = 1.0) -> Participant:
+    """Verify the participant token and spend `cost` tokens of that participant's bucket."""
     deps = quiz(rt)
     who = verify_participant_token(deps.public_key, bearer(authorization), rt.contest.contest_id)
-    deps.participant_limiter.check(f"{action}:{who.id}")
+    deps.participant_limiter.check(f"{action}:{who.id}", cost)
     return who

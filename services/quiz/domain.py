@@ -110,6 +110,8 @@ class Question:
     text: str
     options: tuple[Option, ...]
     answer: str  # key of the one correct option
+    topic: str | None = None  # for the round's blueprint (shared.contest.Blueprint)
+    level: str | None = None  # easy | medium | hard
 
     def public(self) -> dict[str, Any]:
         """What a participant sees: never the answer key."""
@@ -117,13 +119,15 @@ class Question:
                 "options": [{"key": o.key, "text": o.text} for o in self.options]}
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "answer": self.answer,
-                "options": [{"key": o.key, "text": o.text} for o in self.options]}
+        out = {"id": self.id, "text": self.text, "answer": self.answer,
+               "options": [{"key": o.key, "text": o.text} for o in self.options]}
+        return out | {k: v for k, v in (("topic", self.topic), ("level", self.level)) if v is not None}
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Question:
         return cls(id=raw["id"], text=raw["text"], answer=raw["answer"],
-                   options=tuple(Option(o["key"], o["text"]) for o in raw["options"]))
+                   options=tuple(Option(o["key"], o["text"]) for o in raw["options"]),
+                   topic=raw.get("topic"), level=raw.get("level"))
 
 
 def draw_questions(bank: Sequence[Question], count: int, rng: random.Random) -> list[Question]:
@@ -257,3 +261,13 @@ def parse_free_answer(
     if number is None or not math.isfinite(number) or abs(number) > 1e15:
         raise QuizError(422, "invalid_free_answer", "Câu dự đoán cần một con số, ví dụ 12500.")
     return number, None
+
+
+def free_answer_text(kind: Literal["essay", "prediction"], question_id: str, value: Any) -> str | None:
+    """The free answer as stored while an attempt is open: text that `parse_free_answer` reads back
+    to the same value (a prediction is written with a decimal comma: "12500,0", never "12500.0",
+    which the Vietnamese reading of "." as a thousands separator would turn into 125000)."""
+    prediction, essay = parse_free_answer(kind, question_id, value)
+    if essay is not None:
+        return essay["text"]
+    return None if prediction is None else repr(prediction).replace(".", ",")

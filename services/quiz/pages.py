@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 PAGES = {
     "/": "index.html", "/quiz": "index.html", "/quiz/": "index.html",
     "/quiz/register": "register.html", "/quiz/login": "login.html", "/quiz/take": "take.html",
-    "/quiz/result": "result.html", "/quiz/admin": "admin.html",
+    "/quiz/result": "result.html", "/quiz/admin": "admin.html", "/quiz/review": "review.html",
 }
 
 

@@ -44,6 +44,9 @@ class QuizSettings(ServiceSettings):
 
     bank_upload_max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     active_gauge_refresh_seconds: Annotated[float, Field(gt=0)] = 5.0
+    # How often each replica closes attempts past deadline + grace with their saved answers.
+    sweep_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    sweep_batch: Annotated[int, Field(ge=1, le=10_000)] = 200
 
     @field_validator("participant_private_key", mode="before")
     @classmethod

@@ -12,9 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from services.ranking import exports, store, views
+from services.ranking import access, exports, store, views
 from services.ranking.board import Snapshot
-from shared.auth import check_admin
 from shared.events import format_utc
 from shared.http import ApiError
 from shared.service import RuntimeDep
@@ -78,14 +77,20 @@ async def stream(rt: RuntimeDep, board_id: str, request: Request) -> EventSource
     return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _named(rt: RuntimeDep, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a file, each with its unit's name (a spreadsheet reader can't map slugs)."""
+    names = {u.id: u.name for u in rt.contest.units}
+    return [{**row, "unit_name": names.get(row["unit_id"] or "", row["unit_id"] or "")} for row in rows]
+
+
 @router.get("/{board_id}/export.csv")
 async def export_csv(rt: RuntimeDep, board_id: str) -> Response:
-    return _csv(board_id, views.public_view(rt, board_id).slice(0, 10**9))
+    return _csv(board_id, _named(rt, views.public_view(rt, board_id).slice(0, 10**9)))
 
 
 @router.get("/{board_id}/export.xlsx")
 async def export_xlsx(rt: RuntimeDep, board_id: str) -> Response:
-    return await _xlsx(board_id, views.public_view(rt, board_id).slice(0, 10**9))
+    return await _xlsx(board_id, _named(rt, views.public_view(rt, board_id).slice(0, 10**9)))
 
 
 def _csv(board_id: str, rows: list[dict[str, Any]]) -> Response:
@@ -105,7 +110,7 @@ AdminHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
 def _admin(rt: RuntimeDep, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    access.results_operator(rt, authorization)
 
 
 class ReferenceIn(BaseModel):
@@ -167,13 +172,25 @@ def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
 async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
     """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
     _admin(rt, authorization)
-    return _csv(board_id, _live_rows(rt, board_id))
+    return _csv(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/{board_id}/export.xlsx")
 async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
     _admin(rt, authorization)
-    return await _xlsx(board_id, _live_rows(rt, board_id))
+    return await _xlsx(board_id, _named(rt, _live_rows(rt, board_id)))
+
+
+@admin.get("/references")
+async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
+    """Each round's prediction reference value now in use, and whether an organizer set it (final)."""
+    _admin(rt, authorization)
+    index = views.index_of(rt)
+    out = []
+    for r in rt.contest.quiz.rounds:
+        value, final = index.reference(r.id)
+        out.append({"round_id": r.id, "name": r.name, "value": value, "final": final})
+    return {"free_question_kind": rt.contest.quiz.free_question.kind, "references": out}
 
 
 def _round(rt: RuntimeDep, round_id: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from prometheus_client import Counter
 
-from services.ranking import api, handlers, pages, store
+from services.ranking import api, handlers, pages, results_api, results_pages, store
 from services.ranking.board import Snapshot
 from services.ranking.index import RankingIndex
 from services.ranking.settings import RankingSettings
@@ -62,7 +62,8 @@ def create_app(settings: RankingSettings | None = None) -> FastAPI:
 
     return build_app(settings, ServiceSpec(
         title="Ranking", description="Bảng xếp hạng theo giai đoạn, cửa sổ thời gian; cập nhật trực tiếp.",
-        migrations=HERE / "migrations", routers=[api.router, api.admin, pages.router],
+        migrations=HERE / "migrations", routers=[api.router, api.admin, pages.router, results_api.admin, results_api.public,
+                                            results_pages.router],
         register_consumers=register, on_startup=on_startup, on_shutdown=on_shutdown, with_relay=False,
         static={"/static/ranking": HERE / "web"},
     ))

@@ -8,8 +8,10 @@ recomputed from all of a participant's attempts.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -238,3 +240,15 @@ def parse_board_id(board_id: str) -> BoardId | None:
         except ValueError:
             return None
     return BoardId(m.group(1), m.group(2), m.group(3))
+
+
+# --- search -----------------------------------------------------------------------------------
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """What search compares: no diacritics, no case ("Kiểm Thử" → "kiem thu"; đ → d; spaces squeezed)."""
+    bare = _COMBINING.sub("", unicodedata.normalize("NFD", text)).replace("đ", "d").replace("Đ", "D")
+    return " ".join(bare.casefold().split())

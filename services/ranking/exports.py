@@ -6,7 +6,6 @@ import csv
 import io
 from typing import Any
 
-import orjson
 from openpyxl import Workbook
 
 from shared.text import clean_cell
@@ -15,8 +14,36 @@ HEADER = ["Hạng", "Mã", "Tên", "Đơn vị", "Điểm", "Chi tiết"]
 
 
 def _cells(row: dict[str, Any]) -> list[Any]:
-    return [row["rank"], row["entrant_id"], row["display_name"], row["unit_id"] or "", row["score"],
-            orjson.dumps(row["details"]).decode()]
+    unit = row.get("unit_name") or row["unit_id"] or ""
+    return [row["rank"], row["entrant_id"], row["display_name"], unit, row["score"], _explain(row["details"])]
+
+
+def _num(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".").replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _explain(d: dict[str, Any]) -> str:
+    """The entry's details in words, as the board page writes them (not raw JSON)."""
+    parts: list[str] = []
+    if "correct" in d:
+        parts += [f"{d['correct']}/{d['total']} câu đúng", f"{round(d['duration_ms'] / 1000)} giây"]
+    if d.get("essay_score") is not None:
+        parts.append(f"tự luận {_num(d['essay_score'])}")
+    if d.get("distance") is not None:
+        parts.append(f"lệch dự đoán {_num(d['distance'])}")
+    if "participants" in d:
+        parts += [f"{d['participants']} người thi", f"{d['attempts']} lượt"]
+    if d.get("mean_best_score") is not None:
+        parts.append(f"điểm trung bình {_num(d['mean_best_score'])}")
+    if d.get("per_1000_residents") is not None:
+        parts.append(f"{_num(d['per_1000_residents'])}/1.000 dân")
+    if "judge_score" in d:
+        parts += [f"giám khảo {_num(d['judge_score'])}", f"tương tác {_num(d.get('engagement_score') or 0)}"]
+    if d.get("judge_count") is not None:
+        parts.append(f"{d['judge_count']} giám khảo")
+    if d.get("attempt_id"):  # organizers' exports only: which attempt counts (disputes, the audit)
+        parts.append(f"lượt thi {d['attempt_id']}")
+    return " · ".join(parts)
 
 
 def _safe(value: Any) -> Any:

@@ -23,6 +23,12 @@ async def boards_page() -> HTMLResponse:
     return page(WEB / "board.html")
 
 
+@router.get("/boards/console")
+async def console_page() -> HTMLResponse:
+    """Organizers' and head judges' results console (declared before /boards/{board_id})."""
+    return page(WEB / "console.html")
+
+
 @router.get("/boards/{board_id}")
 async def board_page(board_id: str) -> HTMLResponse:
     return page(WEB / "board.html")

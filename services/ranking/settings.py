@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -18,3 +18,8 @@ class RankingSettings(ServiceSettings):
     reference_refresh_seconds: Annotated[float, Field(ge=0, le=600)] = 10.0
     gc_thresholds: tuple[int, int, int] = (50_000, 50, 100)
     max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000
+    # Where the public reaches the site (certificate QR codes and short URLs); empty: the request's own.
+    public_base_url: Annotated[str, Field(pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")] = ""
+    # The initiatives service's STAFF_TOKEN_SECRET: when set, organizers and head judges signed in
+    # there may freeze, reveal and set reference values; when unset, only the admin token may.
+    staff_token_secret: SecretStr | None = None

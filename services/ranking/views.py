@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from services.ranking.board import Board, Snapshot
-from services.ranking.domain import parse_board_id
+from services.ranking.domain import fold, parse_board_id
 from services.ranking.index import RankingIndex
 from shared.events import format_utc
 from shared.http import ApiError
@@ -107,13 +107,16 @@ def around(view: View, board_id: str, entrant_id: str, n: int) -> dict[str, Any]
 
 
 def search(view: View, query: str, limit: int) -> list[dict[str, Any]]:
-    """Entrants whose id or name contains `query` (case-insensitive), in rank order."""
-    q = query.casefold()
+    """Entrants whose id or name contains `query`, ignoring case and diacritics ("kiem thu" finds
+    "Kiểm Thử"), in rank order."""
+    q = fold(query)
+    if not q:
+        return []
     if isinstance(view, Snapshot):
-        hits = [e for e in view.entries if q in e["entrant_id"].casefold() or q in e["display_name"].casefold()]
+        hits = [e for e in view.entries if q in fold(e["entrant_id"]) or q in fold(e["display_name"])]
         return hits[:limit]
     found = [eid for eid, row in view.rows.items()
-             if q in eid.casefold() or q in row.display_name.casefold()]
+             if q in fold(eid) or q in fold(row.display_name)]
     found = heapq.nsmallest(limit, found, key=lambda eid: view.keys[eid] + (eid,))
     out = []
     for eid in found[:limit]:

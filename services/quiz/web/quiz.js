@@ -9,6 +9,18 @@
     return node;
   };
   const fmtDate = (iso) => new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric" });
+  // Windows end at midnight; "00:00 09/12" reads as if 9 December were open, so an end at 00:00 is
+  // written as the minute before it: "hết 23:59 ngày 08/12".
+  const TZ = "Asia/Ho_Chi_Minh";
+  const clock = (d) => Object.fromEntries(new Intl.DateTimeFormat("vi-VN", { timeZone: TZ, hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", hourCycle: "h23" })
+    .formatToParts(d).map((x) => [x.type, x.value]));
+  const fmtStart = (iso) => { const p = clock(new Date(iso)); return `từ ${p.hour}:${p.minute} ngày ${p.day}/${p.month}`; };
+  const fmtEnd = (iso) => {
+    let p = clock(new Date(iso));
+    if (p.hour === "00" && p.minute === "00") p = clock(new Date(Date.parse(iso) - 60_000));
+    return `hết ${p.hour}:${p.minute} ngày ${p.day}/${p.month}`;
+  };
+  const fmtWindow = (w) => `${fmtStart(w.opens_at)}, ${fmtEnd(w.closes_at)}`;
   const fmtDuration = (ms) => { const s = Math.round(ms / 1000); return `${Math.floor(s / 60)} phút ${s % 60} giây`; };
   const showError = (err) => { const box = $("error"); if (box) { Contest.showError(box, err); box.focus && box.focus(); } };
   const hideError = () => { const box = $("error"); if (box) box.classList.add("hidden"); };
@@ -25,7 +37,8 @@
   function fillRounds(select, c, onlyOpen) {
     for (const r of c.rounds) {
       if (onlyOpen && !r.open) continue;
-      select.appendChild(el("option", { value: r.id }, `${r.name} (${fmtDate(r.opens_at)} – ${fmtDate(r.closes_at)})`));
+      // Short, so the select is not cut off on a phone; the full window is shown under it.
+      select.appendChild(el("option", { value: r.id }, `${r.name} (${fmtEnd(r.closes_at)})`));
     }
   }
 
@@ -47,13 +60,13 @@
       $("rule-time").textContent = `${Math.round(rules.time_limit_seconds / 60)} phút`;
       $("rule-attempts").textContent = rules.attempts_per_round;
       const pw = $("phase-windows");
-      for (const ph of c.phases) pw.appendChild(el("li", {}, `${ph.name}: ${fmtDate(ph.opens_at)} – ${fmtDate(ph.closes_at)}${ph.open ? " (đang diễn ra)" : ""}`));
+      for (const ph of c.phases) pw.appendChild(el("li", {}, `${ph.name}: ${fmtWindow(ph)}${ph.open ? " (đang diễn ra)" : ""}`));
       const list = $("rounds"); list.textContent = "";
       for (const r of c.rounds) {
         const li = el("li");
         li.appendChild(el("b", {}, r.name + " "));
         li.appendChild(el("span", { class: "badge" + (r.open ? " open" : "") }, r.open ? "Đang mở" : (new Date(r.opens_at) > new Date() ? "Sắp mở" : "Đã kết thúc")));
-        li.appendChild(el("span", { class: "muted" }, ` ${fmtDate(r.opens_at)} – ${fmtDate(r.closes_at)} `));
+        li.appendChild(el("span", { class: "muted" }, ` ${fmtWindow(r)} `));
         if (r.open) li.appendChild(el("a", { href: `/quiz/take?round=${encodeURIComponent(r.id)}` }, "Thi ngay"));
         list.appendChild(li);
       }
@@ -157,40 +170,60 @@
   async function take() {
     const p = account();
     if (!p) { location.href = "/quiz/register"; return; }
+    const KEY = QuizAttempt.KEY;
     let state = loadAttempt();
     if (state && state.participant_id !== p.participant_id) state = null;
     if (state) {
       try {
         const fresh = await Contest.api("GET", `/api/attempts/${encodeURIComponent(state.attempt.attempt_id)}`);
-        if (fresh.status === "submitted") { localStorage.removeItem(ATTEMPT_KEY); location.href = `/quiz/result?attempt=${encodeURIComponent(fresh.attempt_id)}`; return; }
-        if (fresh.status === "open" && new Date(fresh.deadline) > serverNow(state)) { return runAttempt(state); }
-      } catch (e) { /* fall through to a new attempt */ }
-      localStorage.removeItem(ATTEMPT_KEY);
+        if (fresh.status === "submitted") { localStorage.removeItem(KEY); location.href = `/quiz/result?attempt=${encodeURIComponent(fresh.attempt_id)}`; return; }
+        // Still open, even past the deadline: the page submits (or the server closes it with what it saved).
+        if (fresh.status === "open") { mergeSaved(state, fresh); return QuizAttempt.run(state); }
+      } catch (e) {
+        if (e.status === 0 || e.status === 429 || e.status >= 500) return QuizAttempt.run(state);  // offline: carry on from this device
+      }
+      localStorage.removeItem(KEY);
     }
+    const select = $("round");
+    let used = {}, limit = null, contestRounds = [];
+    const allowance = () => {
+      const r = contestRounds.find((x) => x.id === select.value);
+      $("round-window").textContent = r ? `${r.name}: ${fmtWindow(r)}.` : "";
+      if (limit === null) return;
+      const left = Math.max(0, limit - (used[select.value] || 0));
+      $("allowance").textContent = left ? `Bạn còn ${left}/${limit} lượt thi ở vòng này.` : `Bạn đã dùng hết ${limit} lượt thi của vòng này. Hẹn gặp lại bạn ở vòng thi tiếp theo!`;
+      $("start").disabled = !left;
+    };
     try {
       const c = await contest();
-      const select = $("round"); fillRounds(select, c, true);
+      contestRounds = c.rounds;
+      fillRounds(select, c, true);
       const wanted = new URLSearchParams(location.search).get("round");
       if (wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
       if (!select.options.length) { $("intro-text").textContent = "Hiện chưa có vòng thi nào đang mở. Vui lòng xem lịch thi trên trang chủ."; $("start").disabled = true; return; }
       $("intro-text").textContent = `Bài thi gồm ${c.quiz.question_count} câu trắc nghiệm và 1 câu ${c.free_question.kind === "prediction" ? "dự đoán" : "tự luận"}, làm trong ${Math.round(c.quiz.time_limit_seconds / 60)} phút. Đồng hồ bắt đầu chạy khi bạn bấm “Bắt đầu làm bài”.`;
       $("allowance").textContent = `Mỗi vòng được thi tối đa ${c.quiz.attempts_per_round} lượt.`;
+      allowance();
+      const me = await Contest.api("GET", "/api/participants/me").catch(() => null);
+      if (me) { limit = me.attempts_per_round; used = Object.fromEntries(me.rounds.map((r) => [r.round_id, r.used])); allowance(); }
     } catch (e) { showError(e); }
+    select.addEventListener("change", allowance);
     $("start").addEventListener("click", async () => {
       hideError(); $("start").disabled = true;
       try {
-        const attempt = await Contest.api("POST", "/api/attempts", { round_id: $("round").value });
-        state = newState(p, attempt); saveAttempt(state); runAttempt(state);
+        const attempt = await Contest.api("POST", "/api/attempts", { round_id: select.value });
+        state = newState(p, attempt); saveAttempt(state); QuizAttempt.run(state);
       } catch (e) {
         if (e.code === "attempt_open" && e.details && e.details.attempt_id) {
           try {
             const attempt = await Contest.api("GET", `/api/attempts/${encodeURIComponent(e.details.attempt_id)}`);
-            state = newState(p, attempt); saveAttempt(state); return runAttempt(state);
+            state = newState(p, attempt); mergeSaved(state, attempt); saveAttempt(state); return QuizAttempt.run(state);
           } catch (e2) { showError(e2); }
         } else if (e.code === "phone_unverified") {
           showError({ message: e.message + " Mục “Xác minh số điện thoại” ở Trang chủ." });
         } else if (e.code === "attempt_limit") {
           showError({ message: e.message + " Bạn có thể xem kết quả trên bảng xếp hạng." });
+          used[select.value] = limit || Infinity; return allowance();
         } else { showError(e); }
         $("start").disabled = false;
       }
@@ -199,73 +232,12 @@
   function newState(p, attempt) {
     return { participant_id: p.participant_id, attempt, answers: {}, free: "", offset: Date.parse(attempt.server_time) - Date.now() };
   }
-  function serverNow(state) { return new Date(Date.now() + (state.offset || 0)); }
-
-  function runAttempt(state) {
-    const a = state.attempt, total = a.questions.length;
-    $("intro").classList.add("hidden"); $("quiz").classList.remove("hidden"); $("bar").classList.remove("hidden");
-    $("progress").max = total;
-    const box = $("questions"); box.textContent = "";
-    a.questions.forEach((q, i) => {
-      const fs = el("fieldset", { class: "question", id: `q-${i}` });
-      fs.appendChild(el("legend", {}, `Câu ${i + 1}/${total}. ${q.text}`));
-      for (const o of q.options) {
-        const id = `q-${i}-${o.key}`;
-        const label = el("label", { class: "option", for: id });
-        const input = el("input", { type: "radio", name: `q-${i}`, id, value: o.key });
-        if (state.answers[q.question_id] === o.key) input.checked = true;
-        input.addEventListener("change", () => { state.answers[q.question_id] = o.key; saveAttempt(state); progress(); });
-        label.appendChild(input); label.appendChild(el("span", {}, o.text));
-        fs.appendChild(label);
-      }
-      box.appendChild(fs);
-    });
-    const fq = a.free_question;
-    $("free-legend").textContent = fq.kind === "prediction" ? "Câu hỏi dự đoán" : "Câu hỏi tự luận";
-    $("free-label").textContent = fq.text;
-    let free = $("free");
-    if (fq.kind === "prediction") {
-      const input = el("input", { id: "free", type: "number", inputmode: "numeric", min: "0", step: "1" });
-      free.replaceWith(input); free = input;
-    }
-    free.value = state.free || "";
-    free.addEventListener("input", () => { state.free = free.value; saveAttempt(state); });
-    function progress() {
-      const n = Object.keys(state.answers).length;
-      $("progress").value = n; $("progress-text").textContent = `Đã trả lời ${n}/${total}`;
-    }
-    progress();
-    let sent = false;
-    const deadline = Date.parse(a.deadline);
-    let timer = null;
-    const tick = () => {
-      const left = Math.max(0, deadline - serverNow(state).getTime());
-      const s = Math.ceil(left / 1000);
-      $("timer").textContent = `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-      $("timer").classList.toggle("low", s <= 60);
-      if (left <= 0 && !sent) { clearInterval(timer); submit(true); }
-    };
-    timer = setInterval(tick, 250);
-    tick();
-    async function submit(auto) {
-      if (sent) return;
-      const missing = total - Object.keys(state.answers).length;
-      if (!auto && missing > 0 && !confirm(`Bạn còn ${missing} câu chưa trả lời. Vẫn nộp bài?`)) return;
-      sent = true; $("submit").disabled = true; hideError();
-      const answers = a.questions.map((q) => ({ question_id: q.question_id, option_key: state.answers[q.question_id] ?? null }));
-      let freeAnswer = state.free && state.free.trim() ? state.free : null;
-      if (freeAnswer !== null && fq.kind === "prediction") freeAnswer = Number(freeAnswer);
-      try {
-        await Contest.api("POST", `/api/attempts/${encodeURIComponent(a.attempt_id)}/submit`, { answers, free_answer: freeAnswer });
-        clearInterval(timer); localStorage.removeItem(ATTEMPT_KEY);
-        location.href = `/quiz/result?attempt=${encodeURIComponent(a.attempt_id)}`;
-      } catch (e) {
-        if (e.code === "attempt_expired") { localStorage.removeItem(ATTEMPT_KEY); clearInterval(timer); }
-        else { sent = false; $("submit").disabled = false; }
-        showError(e);
-      }
-    }
-    $("quiz").addEventListener("submit", (ev) => { ev.preventDefault(); submit(false); });
+  // Answers the server saved (another device, a cleared browser) fill the gaps of this one.
+  function mergeSaved(state, fresh) {
+    state.attempt.deadline = fresh.deadline;  // the server's clock and deadline are the ones that count
+    state.offset = Date.parse(fresh.server_time) - Date.now();
+    for (const [qid, key] of Object.entries(fresh.saved_answers || {})) if (key && !state.answers[qid]) state.answers[qid] = key;
+    if (!state.free && fresh.saved_free_answer) state.free = fresh.saved_free_answer;
   }
 
   async function result() {
@@ -283,6 +255,15 @@
       const rnd = c && c.rounds.find((x) => x.id === a.round_id);
       $("round").textContent = rnd ? rnd.name : a.round_id;
       $("board").href = `/boards/quiz.individual.all?me=${encodeURIComponent(p.participant_id)}`;
+      if (r.closed_by === "server") $("closed-note").classList.remove("hidden");
+      // "Thi lượt khác" only while the round is open and an attempt is left.
+      const me = await Contest.api("GET", "/api/participants/me").catch(() => null);
+      const used = me && (me.rounds.find((x) => x.round_id === a.round_id) || { used: 0 }).used;
+      const left = me ? Math.max(0, me.attempts_per_round - used) : null;
+      const again = $("again");
+      if (left === 0 || (rnd && !rnd.open)) again.remove();
+      else if (left) again.href = `/quiz/take?round=${encodeURIComponent(a.round_id)}`;
+      if (left !== null) $("attempts-left").textContent = left ? `Bạn còn ${left}/${me.attempts_per_round} lượt thi ở vòng này.` : `Bạn đã dùng hết ${me.attempts_per_round} lượt thi của vòng này. Hẹn gặp lại bạn ở vòng thi tiếp theo!`;
       $("result").classList.remove("hidden");
     } catch (e) { showError(e); }
   }

@@ -43,6 +43,7 @@
     const mine = me && e.entrant_id === me;
     return `<tr data-id="${esc(e.entrant_id)}"${mine ? ' class="rk-mine" aria-current="true"' : ""}>` +
       `<td class="rank">${e.rank}</td><td><span class="name">${esc(e.display_name)}</span>` +
+      `<small class="rk-detail rk-unit-inline">${esc(units[e.unit_id] || e.unit_id || "")}</small>` +
       `<small class="rk-detail">${esc(e.entrant_id)} · ${esc(explain(e))}</small></td>` +
       `<td>${esc(units[e.unit_id] || e.unit_id || "")}</td><td class="num">${Contest.fmtScore(e.score)}</td></tr>`;
   }

@@ -83,7 +83,7 @@ async def test_register_take_reload_submit_and_result(ns):
         href = await page.get_by_role("link", name="Xem vị trí của tôi trên bảng xếp hạng").get_attribute("href")
         assert href == f"/boards/quiz.individual.all?me={me}"
 
-        # Second attempt is allowed (limit 2), the third shows the Vietnamese limit message.
+        # Second attempt is allowed (limit 2); then Start is disabled with the Vietnamese limit message.
         for _ in range(rules.attempts_per_round - 1):
             await page.goto(base + "/quiz/take")
             await page.get_by_role("button", name="Bắt đầu làm bài").click()
@@ -92,10 +92,10 @@ async def test_register_take_reload_submit_and_result(ns):
             await page.get_by_role("button", name="Nộp bài").click()
             await page.wait_for_url("**/quiz/result?attempt=*")
         await page.goto(base + "/quiz/take")
-        await page.get_by_role("button", name="Bắt đầu làm bài").click()
-        error = page.locator("#error")
-        await error.wait_for()
-        assert "hết" in await error.inner_text() and "lượt thi" in await error.inner_text()
+        allowance = page.locator("#allowance")
+        await allowance.get_by_text("hết").wait_for()  # the limit is shown before anyone presses Start
+        assert "lượt thi" in await allowance.inner_text()
+        assert await page.get_by_role("button", name="Bắt đầu làm bài").is_disabled()
 
         # Organizer page: a bad CSV shows its row errors.
         await page.goto(base + "/quiz/admin")

@@ -137,3 +137,16 @@ def test_draw_takes_distinct_questions_and_shuffles_options():
     assert any(q.options != by_id[q.id].options for q in drawn)
     assert len(domain.draw_questions(source[:5], 20, random.Random(1))) == 5
     assert "answer" not in str(drawn[0].public())
+
+
+@pytest.mark.parametrize("value", [12500, 12500.0, 8.5, "12.500", "8,5", 0, 1e15, 1.5e-7])
+def test_a_saved_prediction_reads_back_as_the_same_number(value):
+    expected, _ = domain.parse_free_answer("prediction", "du-doan", value)
+    text = domain.free_answer_text("prediction", "du-doan", value)
+    assert domain.parse_free_answer("prediction", "du-doan", text) == (expected, None)
+
+
+def test_a_saved_essay_is_its_text_and_a_blank_is_nothing():
+    assert domain.free_answer_text("essay", "tu-luan", "Tổ công nghệ số") == "Tổ công nghệ số"
+    assert domain.free_answer_text("essay", "tu-luan", "  ") is None
+    assert domain.free_answer_text("prediction", "du-doan", None) is None

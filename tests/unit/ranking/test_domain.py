@@ -139,3 +139,12 @@ def test_board_ids_parse():
     assert d.parse_board_id("quiz.individual.day-2025-02-30") is None
     assert d.parse_board_id("nope") is None
     assert d.parse_board_id("quiz.unit.day-2025-01-06").window == "day-2025-01-06"
+
+
+def test_search_folds_case_and_diacritics_on_both_sides():
+    from services.ranking.domain import fold
+
+    assert fold("Kiểm Thử") == "kiem thu" == fold("kiem  THU")
+    assert fold("Đỗ Thị Ngọc Ánh") == "do thi ngoc anh"
+    assert fold("Xã Đại Hùng") == fold("xa dai hung")
+    assert "kiem thu" in fold("Nguyễn Kiểm Thử") and "kiểm" not in fold("Kiểm")

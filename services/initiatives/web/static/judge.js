@@ -11,6 +11,7 @@
 
   const tabs = { ini: $("tab-ini"), essay: $("tab-essay"), spread: $("tab-spread") };
   if (me.role === "head_judge") tabs.spread.classList.remove("hidden");
+  if (me.role === "head_judge") $("results-link").classList.remove("hidden");
   function select(name) {
     for (const [k, b] of Object.entries(tabs)) { b.setAttribute("aria-selected", String(k === name)); $("pane-" + k).classList.toggle("hidden", k !== name); }
     ({ ini: loadAssignments, essay: loadEssays, spread: loadSpread })[name]();

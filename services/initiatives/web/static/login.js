@@ -12,7 +12,7 @@
       }, { token: null });
       Staff.save(res.token, res.staff);
       const next = new URLSearchParams(location.search).get("next");
-      location.href = next && next.startsWith("/initiatives/") ? next : HOME[res.staff.role];
+      location.href = next && (next.startsWith("/initiatives/") || next === "/boards/console") ? next : HOME[res.staff.role];
     } catch (e) { Contest.showError(error, e); }
   });
 })();
