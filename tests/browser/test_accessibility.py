@@ -124,6 +124,10 @@ def test_public_pages_have_no_axe_violations(journey: Journey, api: Api, axe_sou
     expect(live).to_be_visible(timeout=SLOW)
     audit(page, "individual board, my row")
 
+    page.goto("/results")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    audit(page, "published results")
+
     journey.expect_failure(page, 404, "/khong-co-trang-nay")
     page.goto("/khong-co-trang-nay")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -227,4 +231,7 @@ def test_staff_pages_have_no_axe_violations(journey: Journey, api: Api, axe_sour
     head.wait_for_url("**/initiatives/stage.html")
     expect(head.locator("#current")).not_to_be_empty()
     audit(head, "stage judging console")
+    head.goto("/boards/console")  # the results console: every board, freeze and reveal, exports
+    expect(head.locator("li[data-board]").first).to_be_visible()
+    audit(head, "results console")
     audit.assert_clean()
