@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps nginx-dep bench docs migrate quizday audit clean lint
+.PHONY: run test install system-deps nginx-dep axe screenshots bench docs migrate quizday audit clean lint
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ install: $(STAMP)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -e /usr/lib/chromium/locales/vi.pak || missing="$$missing chromium-l10n"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf || missing="$$missing fonts-dejavu-core"; \
@@ -41,10 +42,24 @@ nginx-dep:
 	  else echo "nginx not installed: the dev gateway serves the single origin"; fi; \
 	fi
 
+# axe-core (the accessibility checker the browser tests run in every page), pinned, from npm into
+# .run/npm: nothing of it is committed, no lock file. Skipped when it is there already.
+AXE_VERSION := 4.10.2
+AXE_JS := .run/npm/node_modules/axe-core/axe.min.js
+axe:
+	@grep -qs '"version": "$(AXE_VERSION)"' .run/npm/node_modules/axe-core/package.json || \
+	  { command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (the accessibility tests need it)"; exit 1; }; \
+	    mkdir -p .run/npm && npm install --silent --no-save --no-package-lock --no-audit --no-fund \
+	      --prefix .run/npm axe-core@$(AXE_VERSION); }
+
+# PNGs of every page (phone 390×844; big screen and dashboard 1920×1080) under docs/screenshots/.
+screenshots: install
+	$(PY) -m tools.screenshots
+
 run: install nginx-dep
 	$(PY) -m tools.run
 
-test: install system-deps lint
+test: install system-deps axe lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
