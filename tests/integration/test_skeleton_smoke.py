@@ -20,6 +20,15 @@ def sample_payload(attempt: str) -> AnswerSubmitted:
 
 
 async def test_outbox_to_consumer_round_trip(ns, tmp_path):
+    await _round_trip(ns, tmp_path)
+
+
+async def test_outbox_to_consumer_round_trip_on_the_embedded_dev_broker(tansu_ns, tmp_path):
+    """The Tansu smoke: what `make run` gives a newcomer without Java still works end to end."""
+    await _round_trip(tansu_ns, tmp_path)
+
+
+async def _round_trip(ns, tmp_path):
     mig = tmp_path / "svc" / "migrations"
     mig.mkdir(parents=True)
     (mig / "001_seen.sql").write_text("CREATE TABLE seen (attempt_id text PRIMARY KEY, n int NOT NULL);")
