@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps bench docs migrate quizday audit clean lint
+.PHONY: run test install system-deps kafka-libs bench docs migrate quizday audit clean lint
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,17 @@ system-deps:
 	  else echo "missing Debian packages:$$missing (tests that need them are skipped)"; fi; \
 	fi
 
-run: install
-	$(PY) -m tools.run
+# Apache Kafka's jars (tools/kafka/pom.xml), fetched once with Maven into .run/kafka-libs-<version>.
+kafka-libs: install
+	$(PY) -m tools.kafka libs
 
-test: install system-deps lint
+# BROKER=tansu (default: embedded, memory-only, no Java) or BROKER=kafka (Apache Kafka, data kept
+# in .run/kafka); KAFKA_BOOTSTRAP_SERVERS=host:port uses a broker you run yourself.
+BROKER ?= tansu
+run: install
+	BROKER=$(BROKER) $(PY) -m tools.run
+
+test: install system-deps kafka-libs lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install

@@ -140,12 +140,14 @@ class KafkaNode:
         return self.process is not None and self.process.poll() is None
 
     def launch(self) -> None:
+        _stop_leftover(self.home / "pid", self.config)
         out = open(self.log_dir / "stdout.log", "ab")
         self.process = subprocess.Popen(
             _java(self.libs, "kafka.Kafka", [str(self.config)], self.log_dir),
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         out.close()
+        (self.home / "pid").write_text(str(self.process.pid))
 
     def signal(self, sig: int) -> None:
         if self.alive():
@@ -164,6 +166,24 @@ class KafkaNode:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+
+
+def _stop_leftover(pid_file: Path, config: Path) -> None:
+    """A node left running by a killed `make run` holds the data dir's lock: stop it first."""
+    try:
+        pid = int(pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return
+    if str(config) not in cmdline:
+        return  # the pid was reused by something else
+    os.kill(pid, signal.SIGCONT)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
 
 
 @dataclass
