@@ -76,6 +76,7 @@ async def run(args: argparse.Namespace, dsn: str, bootstrap: str, workdir: Path)
         environment="test", database_url=dsn, db_schema=prefix[:-1] + "_engagement", kafka_bootstrap_servers=bootstrap,
         topic_prefix=prefix, contest_file=contest_file, CONTEST_ADMIN_TOKEN=ADMIN, outbox_poll_seconds=0.05,
         db_pool_min=2, db_pool_max=8, log_level="WARNING",
+        kafka_enable_idempotence=False,  # the bench's broker is Tansu, which fails producer start with it
     )
     app = create_app(settings)
     batches = make_batches(args.batches, args.batch_size, args.contents)
