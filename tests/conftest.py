@@ -90,11 +90,13 @@ def kafka_bootstrap(kafka_broker: Any) -> str:
 @pytest.fixture(scope="session")
 def tansu_broker() -> Iterator[Any]:
     """The embedded dev broker, for the smoke tests of what `make run` gives a newcomer."""
-    broker = start_broker(log_file=ROOT / ".run" / f"test-tansu-smoke-{os.getpid()}.log")
+    log = ROOT / ".run" / f"test-tansu-smoke-{os.getpid()}.log"
+    broker = start_broker(log_file=log)
     try:
         yield broker
     finally:
         broker.stop()
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Apache Kafka on this machine: fetch its jars with Maven, run 1 or 3 KRaft nodes, drill them.
 
-`ensure_libs()` copies the runtime jars that tools/kafka/pom.xml names into .run/kafka-libs-<version>
-(Maven's own cache keeps the download). `start_cluster(base_dir, nodes=1|3)` formats KRaft storage
+`ensure_libs()` (tools/kafka_libs.py) copies the runtime jars that tools/kafka/pom.xml names into
+.run/kafka-libs-<version> (Maven's own cache keeps the download). `start_cluster(base_dir, nodes=1|3)` formats KRaft storage
 once per node directory and starts combined broker+controller nodes on loopback ports, each with its
 own data dir, log dir and a small heap; it returns when every broker is in the metadata and a topic
 with RF = N can be created. A cluster started again on the same `base_dir` keeps its data and ports.
@@ -11,10 +11,8 @@ with RF = N can be created. A cluster started again on the same `base_dir` keeps
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -27,57 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from shared.broker_config import LOCAL_ONLY_PROPERTIES, broker_properties
+from tools.kafka_libs import KafkaUnavailable, ensure_libs, version
 from tools.tansu import _port_open, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-POM = ROOT / "tools" / "kafka" / "pom.xml"
 # 256m young+old is plenty for a test broker; 3 nodes + PostgreSQL + 4 services fit in a few GB.
 HEAP = os.environ.get("KAFKA_HEAP", "-Xms256m -Xmx384m")
 JVM_OPTS = ["-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError",
             "-XX:MaxMetaspaceSize=128m", "-Djava.awt.headless=true"]
 READY_TOPIC = "_cluster_ready"
-
-
-class KafkaUnavailable(RuntimeError):
-    """Java or Maven missing, or the jars could not be fetched (the message is one line)."""
-
-
-def version() -> str:
-    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", POM.read_text())
-    assert match, f"{POM} has no kafka.version"
-    return match.group(1)
-
-
-def libs_dir() -> Path:
-    return Path(os.environ.get("KAFKA_LIBS_DIR") or ROOT / ".run" / f"kafka-libs-{version()}")
-
-
-def ensure_libs() -> Path:
-    """The directory of Kafka's jars, fetched with Maven the first time (a marker says it is complete)."""
-    target = libs_dir()
-    marker = target / ".complete"
-    if marker.exists():
-        return target
-    if not shutil.which("java"):
-        raise KafkaUnavailable("Apache Kafka needs Java 17+ (`java` not found on PATH)")
-    if not shutil.which("mvn"):
-        raise KafkaUnavailable("Apache Kafka's jars are fetched with Maven (`mvn` not found on PATH)")
-    staging = target.with_name(target.name + f".partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    result = subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies", f"-DoutputDirectory={staging}"],
-        capture_output=True, text=True, timeout=900,
-    )
-    if result.returncode != 0 or not any(staging.glob("kafka_2.13-*.jar")):
-        shutil.rmtree(staging, ignore_errors=True)
-        tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
-        raise KafkaUnavailable(f"fetching Kafka {version()} with Maven failed: {tail[0]}")
-    (staging / ".complete").write_text(version())
-    shutil.rmtree(target, ignore_errors=True)
-    with contextlib.suppress(OSError):  # a concurrent fetch won the race: keep its copy
-        staging.rename(target)
-    shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 _LOG4J2 = """\

@@ -44,7 +44,7 @@ async def _broker_facts(bootstrap: str) -> tuple[dict[str, str], dict[str, int],
 
 def test_make_run_on_kafka_keeps_its_data_across_a_restart():
     with run_dir("run-kafka-") as path:
-        first = start_stack(path, timeout=180, extra_env={"BROKER": "kafka"})
+        first = start_stack(path, timeout=180, broker="kafka")
         try:
             text = "\n".join(first.output)
             assert f"Apache Kafka {version()}, KRaft" in text, text
@@ -61,7 +61,7 @@ def test_make_run_on_kafka_keeps_its_data_across_a_restart():
         assert sum(ends_before.values()) > 0, "the demo data published no events"
         assert groups_before, "no consumer group committed offsets"
 
-        second = start_stack(path, timeout=180, extra_env={"BROKER": "kafka"})
+        second = start_stack(path, timeout=180, broker="kafka")
         try:
             assert any(f"{bootstrap}" in line for line in second.output), "the broker's ports changed"
             _, ends_after, groups_after = asyncio.run(_broker_facts(bootstrap))
