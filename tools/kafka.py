@@ -367,8 +367,10 @@ def main() -> None:
     except KafkaUnavailable as exc:
         raise SystemExit(str(exc)) from None
     print(json.dumps(cluster.describe(), indent=1), flush=True)
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)  # delivered to sigwait, not as exceptions
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        signal.sigwait(stop_signals)
     finally:
         cluster.stop()
 
