@@ -28,7 +28,9 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry | None = 
         # faststream's own message metrics (received/published/processed, durations, sizes).
         middlewares.append(KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name))
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        # A list: faststream hands a string to aiokafka as ONE host, so "a:9092,b:9092" (every
+        # multi-broker cluster, deploy/ included) would fail to bootstrap.
+        bootstrap_list(settings.kafka_bootstrap_servers),
         acks="all",
         enable_idempotence=settings.kafka_enable_idempotence,
         client_id=settings.service_name,
@@ -37,6 +39,10 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry | None = 
         log_level=logging.DEBUG,  # per-message logs are too chatty at INFO on a quiz day
         graceful_timeout=10.0,
     )
+
+
+def bootstrap_list(servers: str) -> list[str]:
+    return [s.strip() for s in servers.split(",") if s.strip()]
 
 
 def make_producer(bootstrap_servers: str, *, enable_idempotence: bool, client_id: str) -> AIOKafkaProducer:

@@ -86,17 +86,21 @@ def _start_broker(stack: Stack) -> str:
     if kind == "kafka":
         from tools.kafka import KafkaUnavailable, start_cluster, version
 
+        nodes = int(os.environ.get("KAFKA_NODES") or 1)  # 3 for broker-failure drills
         print(f"  starting Apache Kafka {version()} …", flush=True)
         try:
-            cluster = start_cluster(stack.run_dir / "kafka", 1)
-        except KafkaUnavailable as exc:
+            cluster = start_cluster(stack.run_dir / ("kafka" if nodes == 1 else f"kafka-{nodes}"), nodes)
+        except (KafkaUnavailable, ValueError) as exc:
             raise SystemExit(str(exc)) from None
         stack.stoppers.append(cluster)
         stack.env["KAFKA_BOOTSTRAP_SERVERS"] = cluster.bootstrap
         stack.env["KAFKA_ENABLE_IDEMPOTENCE"] = "true"
         (stack.run_dir / "broker.pid").write_text(str(cluster.nodes[0].pid))
+        # Every node's ports, pid and folder, for drills that act on one broker.
+        (stack.run_dir / "kafka.json").write_text(json.dumps(cluster.describe(), indent=1))
         name = f"Apache Kafka {version()}"
-        print(f"  broker ({name}, KRaft, 1 node, data kept in {cluster.home})  {cluster.bootstrap}", flush=True)
+        print(f"  broker ({name}, KRaft, {nodes} node{'s' if nodes > 1 else ''},"
+              f" data kept in {cluster.home})  {cluster.bootstrap}", flush=True)
         return name
     if kind != "tansu":
         raise SystemExit(f"BROKER must be tansu or kafka, not {kind!r}")

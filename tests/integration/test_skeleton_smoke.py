@@ -28,6 +28,12 @@ async def test_outbox_to_consumer_round_trip_on_the_embedded_dev_broker(tansu_ns
     await _round_trip(tansu_ns, tmp_path)
 
 
+async def test_outbox_to_consumer_round_trip_on_a_three_broker_cluster(ns3, tmp_path):
+    """A bootstrap list of several brokers (as every production cluster has) reaches the consumer."""
+    assert ns3.bootstrap.count(",") == 2
+    await _round_trip(ns3, tmp_path)
+
+
 async def _round_trip(ns, tmp_path):
     mig = tmp_path / "svc" / "migrations"
     mig.mkdir(parents=True)
