@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps nginx-dep axe screenshots bench docs migrate quizday audit clean lint
+.PHONY: run test install system-deps nginx-dep axe screenshots kafka-libs bench docs migrate quizday audit clean lint
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,8 @@ install: $(STAMP)
 
 # Debian packages the suite drives for real: Chromium (browser journeys), Prometheus (metrics
 # checks), nginx (the single origin), DejaVu fonts (Vietnamese certificates), poppler (PDF → PNG
-# for the certificate checks). Installed only when missing and when we may (root).
+# for the certificate checks), Java and Maven (Apache Kafka, tools/kafka.py). Installed only when
+# missing and when we may (root).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -26,6 +27,8 @@ system-deps:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf || missing="$$missing fonts-dejavu-core"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -56,10 +59,17 @@ axe:
 screenshots: install
 	$(PY) -m tools.screenshots
 
-run: install nginx-dep
-	$(PY) -m tools.run
+# Apache Kafka's jars (tools/kafka/pom.xml), fetched once with Maven into .run/kafka-libs-<version>.
+kafka-libs: install
+	$(PY) -m tools.kafka libs
 
-test: install system-deps axe lint
+# BROKER=tansu (default: embedded, memory-only, no Java) or BROKER=kafka (Apache Kafka, data kept
+# in .run/kafka); KAFKA_BOOTSTRAP_SERVERS=host:port uses a broker you run yourself.
+BROKER ?= tansu
+run: install nginx-dep
+	BROKER=$(BROKER) $(PY) -m tools.run
+
+test: install system-deps kafka-libs axe lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
