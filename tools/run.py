@@ -300,7 +300,9 @@ def _seed(stack: Stack, entry: str, admin_token: str, staff_password: str) -> No
     except ImportError:
         return
     try:
-        seed(entry, {n: f"http://127.0.0.1:{p}" for n, p in stack.ports.items()}, admin_token, staff_password)
+        seed(entry, {n: f"http://127.0.0.1:{p}" for n, p in stack.ports.items()}, admin_token, staff_password,
+             database_url=stack.env.get("DATABASE_URL") or os.environ["DATABASE_URL"],
+             contest_file=stack.env["CONTEST_FILE"], participant_key=stack.env.get("PARTICIPANT_PRIVATE_KEY"))
     except Exception as exc:  # the platform runs without demo data; say why
         print(f"  demo data not loaded: {exc}", flush=True)
 

@@ -103,8 +103,10 @@ async def gallery(runtime: RuntimeDep, field: str | None = None, unit: str | Non
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     async with runtime.pool.acquire() as conn:
+        # The newest first: a freshly approved initiative is on top, not after the first page.
         total, items = await store_initiatives.search(conn, statuses=["approved"], unit_id=unit or None,
-                                                      field=field or None, limit=limit, offset=offset)
+                                                      field=field or None, limit=limit, offset=offset,
+                                                      newest_first=True)
     return {"total": total, "items": [i.public() for i in items]}
 
 

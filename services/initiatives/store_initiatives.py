@@ -97,12 +97,13 @@ async def set_status(conn: asyncpg.Connection, ini_id: str, status: str, *, reas
 
 async def search(conn: asyncpg.Connection, *, statuses: list[str] | None = None, unit_id: str | None = None,
                  field: str | None = None, ids: list[str] | None = None, limit: int = 100,
-                 offset: int = 0) -> tuple[int, list[Initiative]]:
+                 offset: int = 0, newest_first: bool = False) -> tuple[int, list[Initiative]]:
     where = ("($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR unit_id = $2)"
              " AND ($3::text IS NULL OR field = $3) AND ($4::text[] IS NULL OR id = ANY($4))")
     total = await conn.fetchval(f"SELECT count(*) FROM initiatives WHERE {where}", statuses, unit_id, field, ids)
     rows = await conn.fetch(
-        f"SELECT {_COLS} FROM initiatives WHERE {where} ORDER BY id LIMIT $5 OFFSET $6",
+        f"SELECT {_COLS} FROM initiatives WHERE {where}"
+        f" ORDER BY {'approved_at DESC NULLS LAST, id DESC' if newest_first else 'id'} LIMIT $5 OFFSET $6",
         statuses, unit_id, field, ids, limit, offset,
     )
     return total, [_ini(r) for r in rows]

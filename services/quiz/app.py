@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Gauge
 
-from services.quiz import admin, api, bank, bank_checks, closing, pages, review_api, store
+from services.quiz import admin, api, bank, bank_checks, closing, pages, review_api, stats_api, store
 from services.quiz.deps import QuizDeps
 from services.quiz.domain import QuizError, excluded_phones
 from services.quiz.settings import QuizSettings
@@ -100,7 +100,7 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         description="Đăng ký dự thi, ngân hàng câu hỏi, lượt thi có giới hạn thời gian, chấm điểm và sự kiện "
                     "quiz.answer-submitted.v1.",
         migrations=HERE / "migrations",
-        routers=[api.router, admin.router, pages.router, review_api.router],
+        routers=[api.router, admin.router, pages.router, review_api.router, stats_api.router, stats_api.pages],
         on_startup=on_startup, on_shutdown=on_shutdown,
         static={"/static/quiz": HERE / "web"},
         body_limits={"/api/admin/questions": settings.bank_upload_max_bytes},

@@ -27,7 +27,10 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 @router.get("")
 async def list_boards(rt: RuntimeDep) -> dict[str, Any]:
-    return {"boards": views.listing(rt), "units": {u.id: u.name for u in rt.contest.units}}
+    # Names for titles too (the big screen shows the board's own title, not a fixed one).
+    return {"boards": views.listing(rt), "units": {u.id: u.name for u in rt.contest.units},
+            "contest_title": rt.contest.title, "phases": {p.id: p.name for p in rt.contest.phases},
+            "rounds": {r.id: r.name for r in rt.contest.quiz.rounds}}
 
 
 @router.get("/{board_id}")

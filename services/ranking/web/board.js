@@ -10,6 +10,7 @@
   const params = new URLSearchParams(location.search);
   const me = params.get("me") || (Contest.participant() || {}).participant_id || null;
   let boards = [], units = {}, boardId = null, offset = 0, query = "", source = null, refetchTimer = null;
+  let followMe = !!me;  // until the visitor pages on their own, show the page that has "me" on it
 
   function pathBoard() {
     const m = location.pathname.match(/^\/boards\/([^/]+)$/);
@@ -78,6 +79,8 @@
     if (!me) return;
     try {
       const d = await Contest.api("GET", `/api/boards/${encodeURIComponent(boardId)}/entries/${encodeURIComponent(me)}?around=2`, undefined, { token: null });
+      const mine = Math.floor((d.rank - 1) / PAGE) * PAGE;
+      if (followMe && !query && mine !== offset) { offset = mine; load(); return; }
       $("me").innerHTML = `<h2>Vị trí của bạn: hạng ${Contest.fmtNumber(d.rank)} / ${Contest.fmtNumber(d.total)}</h2><table class="rk-table"><tbody>${d.entries.map(rowHtml).join("")}</tbody></table>`;
       $("me").classList.remove("hidden");
     } catch (err) { $("me").classList.add("hidden"); }
@@ -115,8 +118,8 @@
   $("window").addEventListener("change", () => select($("window").value, true));
   $("find").addEventListener("submit", (ev) => { ev.preventDefault(); query = $("q").value.trim(); load(); });
   $("clear").addEventListener("click", () => { $("q").value = ""; query = ""; load(); });
-  $("prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); load(); });
-  $("next").addEventListener("click", () => { offset += PAGE; load(); });
+  $("prev").addEventListener("click", () => { followMe = false; offset = Math.max(0, offset - PAGE); load(); });
+  $("next").addEventListener("click", () => { followMe = false; offset += PAGE; load(); });
   window.addEventListener("popstate", () => { const id = pathBoard(); if (id) select(id, false); });
 
   (async function init() {
