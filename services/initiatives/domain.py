@@ -12,11 +12,6 @@ from typing import Literal
 
 from shared.contest import Contest, Phase, Rubric
 
-Role = Literal["unit_rep", "judge", "head_judge", "organizer"]
-ROLES: tuple[str, ...] = ("unit_rep", "judge", "head_judge", "organizer")
-JUDGING_ROLES = frozenset({"judge", "head_judge"})
-Status = Literal["draft", "submitted", "returned", "approved", "withdrawn"]
-EDITABLE = frozenset({"draft", "returned"})
 SubjectType = Literal["initiative", "attempt"]
 
 

@@ -27,10 +27,6 @@ class Actor:
     def is_organizer(self) -> bool:
         return self.role == "organizer"
 
-    @property
-    def is_judge(self) -> bool:
-        return self.role in ("judge", "head_judge")
-
 
 ADMIN = Actor(id="admin", role="organizer", unit_id=None, display_name="Ban tổ chức")
 

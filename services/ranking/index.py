@@ -183,9 +183,9 @@ class RankingIndex(EntryBoards):
     def _individual_row(self, a: d.Attempt, total: float) -> Row:
         ref = self.refs_used.get(a.round_id) if self.prediction else None
         return Row(a.participant_id, a.display_name, a.unit_id, d.rounded(total),
-                   lazy=(self._individual_details, a, self.essays.get(a.attempt_id, {}).copy(), ref))
+                   lazy=(self._individual_details, a, ref))
 
-    def _individual_details(self, a: d.Attempt, _essays: dict, ref: float | None) -> dict[str, Any]:
+    def _individual_details(self, a: d.Attempt, ref: float | None) -> dict[str, Any]:
         essay, judges = self.essay_score(a.attempt_id)
         # No attempt id: it is the essay's key at the judges' (the public must not be able to join a
         # name to an essay); organizers get it from `best_attempt`.
