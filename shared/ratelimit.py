@@ -9,7 +9,7 @@ import math
 import time
 from collections import OrderedDict
 
-from shared.http import ApiError
+from shared.errors import ContestError
 
 
 class RateLimiter:
@@ -35,7 +35,7 @@ class RateLimiter:
     def check(self, key: str, cost: float = 1.0) -> None:
         wait = self.retry_after(key, cost)
         if wait > 0:
-            raise ApiError(
+            raise ContestError(
                 429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )

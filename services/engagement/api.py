@@ -24,7 +24,7 @@ from services.engagement.domain import (
 from services.engagement.ingest import count_metrics, ingest_items
 from services.engagement.signing import SignatureError, verify
 from shared.auth import bearer, verify_participant_token
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import Runtime, RuntimeDep
 
 router = APIRouter(tags=["engagement"])
@@ -45,39 +45,39 @@ async def ingest(
 ) -> JSONResponse:
     body = await request.body()
     if not webhook_platform:
-        raise ApiError(400, "missing_platform", "Thiếu tiêu đề webhook-platform (mã nền tảng đã đăng ký).")
+        raise ContestError(400, "missing_platform", "Thiếu tiêu đề webhook-platform (mã nền tảng đã đăng ký).")
     async with rt.pool.acquire() as conn:
         platform = await store.get_platform(conn, webhook_platform)
     if platform is None or not platform.secrets:
-        raise ApiError(401, "unknown_platform", "Nền tảng chưa được đăng ký để gửi sự kiện.")
+        raise ContestError(401, "unknown_platform", "Nền tảng chưa được đăng ký để gửi sự kiện.")
     try:
         verify(platform.secrets, webhook_id, webhook_timestamp, body, webhook_signature,
                now=time.time(), tolerance_seconds=rt.settings.webhook_tolerance_seconds)  # type: ignore[attr-defined]
     except SignatureError as exc:
         # Missing headers are an unauthenticated request like a wrong signature: 401 either way.
-        raise ApiError(401, exc.code, exc.message) from None
+        raise ContestError(401, exc.code, exc.message) from None
     assert webhook_id is not None
     if len(webhook_id) > 200:
-        raise ApiError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
+        raise ContestError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
     try:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ApiError(400, "invalid_json", "Nội dung không phải JSON hợp lệ.") from None
+        raise ContestError(400, "invalid_json", "Nội dung không phải JSON hợp lệ.") from None
     if isinstance(raw, dict) and isinstance(raw.get("events"), list):
         raw = raw["events"]
     if not isinstance(raw, list):
-        raise ApiError(422, "malformed_batch", "Lô sự kiện phải là một mảng JSON (hoặc {\"events\": [...]}).")
+        raise ContestError(422, "malformed_batch", "Lô sự kiện phải là một mảng JSON (hoặc {\"events\": [...]}).")
     max_batch = rt.contest.engagement.max_batch
     if len(raw) > max_batch:
-        raise ApiError(413, "batch_too_large", f"Mỗi lô tối đa {max_batch} sự kiện (lô này có {len(raw)}).")
+        raise ContestError(413, "batch_too_large", f"Mỗi lô tối đa {max_batch} sự kiện (lô này có {len(raw)}).")
     not_objects = [Rejection(i, MALFORMED, "Mỗi sự kiện phải là một đối tượng JSON.").as_dict()
                    for i, e in enumerate(raw) if not isinstance(e, dict)]
     if not_objects:
-        raise ApiError(422, "malformed_batch", "Lô có phần tử không phải đối tượng JSON; không sự kiện nào được ghi.",
+        raise ContestError(422, "malformed_batch", "Lô có phần tử không phải đối tượng JSON; không sự kiện nào được ghi.",
                        details=not_objects[:100])
     wait = limits.platform_retry_after(rt, platform, len(raw))
     if wait > 0:
-        raise ApiError(429, "rate_limited", "Nền tảng gửi quá nhiều sự kiện, vui lòng thử lại sau.",
+        raise ContestError(429, "rate_limited", "Nền tảng gửi quá nhiều sự kiện, vui lòng thử lại sau.",
                        headers={"Retry-After": str(max(1, math.ceil(wait)))})
     now = datetime.now(UTC)
     key = hash_key(rt)
@@ -114,7 +114,7 @@ async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, 
     # Likes count only from a phone proved by a one-time code (`pv`, set by quiz): throw-away
     # registrations cannot like. Unlike needs no proof: it can only take back.
     if action == "like" and not claims.phone_verified:
-        raise ApiError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
+        raise ContestError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
                        "trước khi bình chọn.")
     participant = claims.id
     actor = hash_actor(hash_key(rt), PORTAL, participant)
@@ -122,14 +122,14 @@ async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, 
         platform = await store.get_platform(conn, PORTAL)
         status = await store.content_status(conn, content_id)
     if platform is None or status != "published":
-        raise ApiError(404, "unknown_content", "Không tìm thấy sáng kiến này trong thư viện bình chọn.")
+        raise ContestError(404, "unknown_content", "Không tìm thấy sáng kiến này trong thư viện bình chọn.")
     now = datetime.now(UTC)
     if not rt.contest.phase(rt.contest.initiatives.phase_id).contains(now):
-        raise ApiError(409, "outside_window", "Giai đoạn bình chọn sáng kiến chưa mở hoặc đã kết thúc.")
+        raise ContestError(409, "outside_window", "Giai đoạn bình chọn sáng kiến chưa mở hoặc đã kết thúc.")
     item = Item(0, PORTAL, content_id, actor, action, now, f"portal-{uuid.uuid4()}")
     ok, limited = limits.limit_actors(rt, platform, [item])
     if limited:
-        raise ApiError(429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
+        raise ContestError(429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
                        headers={"Retry-After": "5"})
     async with rt.pool.acquire() as conn, conn.transaction():
         result = await ingest_items(conn, rt, ok)
@@ -160,7 +160,7 @@ async def stats(content_id: ContentId, rt: RuntimeDep,
     if authorization:  # public counts: a stale or bad token only drops liked_by_me
         try:
             participant = await _participant(rt, authorization)
-        except ApiError:
+        except ContestError:
             participant = None
     async with rt.pool.acquire() as conn:
         counts = await state_store.get_stats(conn, content_id)

@@ -14,8 +14,8 @@ from services.initiatives.domain import check_transition, require_open
 from services.initiatives.security import Actor, ActorDep, OrganizerDep, require_role
 from services.initiatives.store_initiatives import Initiative
 from services.initiatives.telemetry import metrics_of
+from shared.errors import ContestError
 from shared.events import INITIATIVE_PUBLISHED, InitiativePublished
-from shared.http import ApiError
 from shared.service import Runtime, RuntimeDep
 from shared.text import MultiLine, OneLine
 
@@ -57,7 +57,7 @@ class WithdrawIn(BaseModel):
 
 def _fields(runtime: Runtime, body: InitiativeIn) -> dict:
     if body.field not in runtime.contest.initiatives.fields:
-        raise ApiError(422, "unknown_field", f"Lĩnh vực “{body.field}” không hợp lệ.",
+        raise ContestError(422, "unknown_field", f"Lĩnh vực “{body.field}” không hợp lệ.",
                        details=[{"field": "field", "message": "unknown field"}])
     return {"field": body.field, "title": body.title, "summary": body.summary, "description": body.description,
             "links": [link.model_dump() for link in body.links], "contact": body.contact}
@@ -67,13 +67,13 @@ def _can_manage(actor: Actor, ini: Initiative) -> None:
     if actor.is_organizer:
         return
     if actor.role != "unit_rep" or actor.unit_id != ini.unit_id:
-        raise ApiError(403, "forbidden", "Bạn chỉ được xem và sửa sáng kiến của đơn vị mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được xem và sửa sáng kiến của đơn vị mình.")
 
 
 async def _load(conn: asyncpg.Connection, ini_id: str, *, for_update: bool = False) -> Initiative:
     ini = await store_initiatives.get(conn, ini_id, for_update=for_update)
     if ini is None:
-        raise ApiError(404, "not_found", "Không tìm thấy sáng kiến.")
+        raise ContestError(404, "not_found", "Không tìm thấy sáng kiến.")
     return ini
 
 
@@ -127,9 +127,9 @@ async def create_draft(body: InitiativeIn, actor: ActorDep, runtime: RuntimeDep)
     require_role(actor, "unit_rep", "organizer")
     unit_id = body.unit_id if actor.is_organizer else actor.unit_id
     if actor.role == "unit_rep" and body.unit_id not in (None, actor.unit_id):
-        raise ApiError(403, "forbidden", "Bạn chỉ được tạo sáng kiến cho đơn vị của mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được tạo sáng kiến cho đơn vị của mình.")
     if not unit_id or unit_id not in runtime.contest.units_by_id:
-        raise ApiError(422, "unknown_unit", "Cần chọn một đơn vị hợp lệ.")
+        raise ContestError(422, "unknown_unit", "Cần chọn một đơn vị hợp lệ.")
     fields = _fields(runtime, body)
     async with runtime.pool.acquire() as conn, conn.transaction():
         ini = await store_initiatives.create(conn, unit_id=unit_id, created_by=actor.id, fields=fields)
@@ -154,7 +154,7 @@ async def edit(ini_id: str, body: InitiativeIn, actor: ActorDep, runtime: Runtim
         ini = await _load(conn, ini_id, for_update=True)
         _can_manage(actor, ini)
         if body.unit_id not in (None, ini.unit_id):
-            raise ApiError(422, "unit_fixed", "Không thể chuyển sáng kiến sang đơn vị khác.")
+            raise ContestError(422, "unit_fixed", "Không thể chuyển sáng kiến sang đơn vị khác.")
         check_transition(ini.status, "edit")
         ini = await store_initiatives.update_fields(conn, ini_id, fields)
     return ini.full()
@@ -170,7 +170,7 @@ async def submit(ini_id: str, actor: ActorDep, runtime: RuntimeDep) -> dict:
         status = check_transition(ini.status, "submit")
         require_open(phase, datetime.now(UTC), "nộp sáng kiến")
         if len(ini.summary) < 10 or len(ini.description) < 20:
-            raise ApiError(422, "incomplete", "Cần có tóm tắt (ít nhất 10 ký tự) và mô tả đầy đủ (ít nhất 20 ký tự) "
+            raise ContestError(422, "incomplete", "Cần có tóm tắt (ít nhất 10 ký tự) và mô tả đầy đủ (ít nhất 20 ký tự) "
                                               "trước khi nộp.")
         ini = await store_initiatives.set_status(conn, ini_id, status)
         await metrics_of(runtime).refresh(conn)
@@ -229,5 +229,5 @@ async def detail(ini_id: str, runtime: RuntimeDep) -> dict:
     async with runtime.pool.acquire() as conn:
         ini = await store_initiatives.get(conn, ini_id)
     if ini is None or ini.status != "approved":
-        raise ApiError(404, "not_found", "Không tìm thấy sáng kiến trong thư viện.")
+        raise ContestError(404, "not_found", "Không tìm thấy sáng kiến trong thư viện.")
     return ini.public()

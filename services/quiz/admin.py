@@ -9,8 +9,9 @@ from starlette.datastructures import UploadFile
 
 from services.quiz import bank, bank_checks, store
 from services.quiz.deps import Rt
-from services.quiz.domain import Question, QuizError
+from services.quiz.domain import Question
 from shared.auth import check_admin
+from shared.errors import ContestError
 from shared.service import Runtime
 
 router = APIRouter(tags=["quiz admin"])
@@ -34,7 +35,7 @@ async def _read_upload(request: Request) -> tuple[bytes, str | None, str | None]
         form = await request.form(max_files=1, max_fields=10)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise QuizError(422, "missing_file", "Hãy chọn tệp ngân hàng câu hỏi (trường 'file').")
+            raise ContestError(422, "missing_file", "Hãy chọn tệp ngân hàng câu hỏi (trường 'file').")
         return await upload.read(), upload.filename, upload.content_type
     return await request.body(), None, ctype
 
@@ -51,10 +52,10 @@ async def upload_questions(
     """
     _admin(rt, authorization)
     if round_id is not None and rt.contest.round(round_id) is None:
-        raise QuizError(422, "unknown_round", f"Không có vòng thi {round_id!r}.")
+        raise ContestError(422, "unknown_round", f"Không có vòng thi {round_id!r}.")
     data, filename, ctype = await _read_upload(request)
     if not data:
-        raise QuizError(422, "empty_file", "Tệp tải lên trống.")
+        raise ContestError(422, "empty_file", "Tệp tải lên trống.")
     fmt = bank.detect_format(filename, ctype, data)
     questions = bank.parse_bank(data, fmt)
     await bank_checks.check_import(rt, questions, round_id)

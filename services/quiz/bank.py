@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from services.quiz.domain import Option, Question, QuizError
+from services.quiz.domain import Option, Question
+from shared.errors import ContestError
 
 MAX_ERRORS = 200
 MAX_QUESTIONS = 10_000
@@ -61,14 +62,14 @@ class RawQuestion:
     level: Any = None
 
 
-def bank_error(errors: list[RowError], message: str | None = None) -> QuizError:
+def bank_error(errors: list[RowError], message: str | None = None) -> ContestError:
     shown = errors[:MAX_ERRORS]
     msg = message or f"Ngân hàng câu hỏi có {len(errors)} lỗi; chưa nhập câu hỏi nào. Sửa các dòng được liệt kê rồi tải lại."
-    return QuizError(422, "invalid_bank", msg, shown and [e.as_dict() for e in shown])
+    return ContestError(422, "invalid_bank", msg, shown and [e.as_dict() for e in shown])
 
 
-def _file_error(message: str) -> QuizError:
-    return QuizError(422, "invalid_bank_file", message, [{"row": 0, "field": "(file)", "message": message}])
+def _file_error(message: str) -> ContestError:
+    return ContestError(422, "invalid_bank_file", message, [{"row": 0, "field": "(file)", "message": message}])
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def _text(value: Any) -> str:
 
 
 def validate(raw: list[RawQuestion]) -> list[Question]:
-    """Every rule on every row; raise QuizError 422 with all row errors, or return the questions."""
+    """Every rule on every row; raise ContestError 422 with all row errors, or return the questions."""
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     out: list[Question] = []

@@ -21,7 +21,7 @@ from typing import Any
 from services.quiz import store
 from services.quiz.deps import quiz
 from services.quiz.settings import QuizSettings
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ MESSAGES = {
 }
 
 
-def too_many(code: str, seconds: int) -> ApiError:
-    return ApiError(429, code, MESSAGES[code], details={"retry_after": seconds},
+def too_many(code: str, seconds: int) -> ContestError:
+    return ContestError(429, code, MESSAGES[code], details={"retry_after": seconds},
                     headers={"Retry-After": str(seconds)})
 
 

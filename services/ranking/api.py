@@ -14,8 +14,8 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.ranking import access, exports, store, views
 from services.ranking.board import Snapshot
+from shared.errors import ContestError
 from shared.events import format_utc
-from shared.http import ApiError
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
@@ -195,7 +195,7 @@ async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[
 
 def _round(rt: RuntimeDep, round_id: str) -> None:
     if rt.contest.round(round_id) is None:
-        raise ApiError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
 
 
 @admin.put("/references/{round_id}")

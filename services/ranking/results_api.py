@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.ranking import certificates, prizes, results
 from services.ranking.exports import _safe
 from shared.auth import check_admin
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import RuntimeDep
 
 admin = APIRouter(prefix="/api/admin/results", tags=["results admin"])
@@ -160,7 +160,7 @@ async def certificate(rt: RuntimeDep, request: Request, snapshot_id: str, entran
         try:
             pdf = await asyncio.to_thread(certificates.render, snap, entry, url, code, rt.contest.tz)
         except certificates.FontsMissing:
-            raise ApiError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.",
+            raise ContestError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.",
                            headers={"Retry-After": "3600"}) from None
         if len(cache) >= CACHED_CERTIFICATES:
             cache.pop(next(iter(cache)))
