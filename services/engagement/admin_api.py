@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,10 +13,9 @@ from services.engagement import store
 from services.engagement.domain import ACTIONS, PORTAL, PlatformConfig
 from services.engagement.ingest import decide_quarantine, resolve_pending
 from services.engagement.signing import decode_secret
-from shared.auth import check_admin
 from shared.errors import ContestError
 from shared.pages import page
-from shared.service import Runtime, RuntimeDep
+from shared.service import AdminDep, Runtime
 from shared.text import PersonName
 
 WEB = Path(__file__).parent / "web"
@@ -24,12 +23,6 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Ref = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
-    return rt
-
-
-AdminDep = Annotated[Runtime, Depends(require_admin)]
 router = APIRouter(prefix="/api/admin/engagement", tags=["engagement admin"])
 pages = APIRouter(include_in_schema=False)
 

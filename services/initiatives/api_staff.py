@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -16,6 +15,7 @@ from services.initiatives.security import ActorDep, OrganizerDep
 from services.initiatives.settings import InitiativesSettings
 from shared.client_address import client_ip
 from shared.errors import ContestError
+from shared.ratelimit import too_many_requests
 from shared.service import Runtime, RuntimeDep
 from shared.text import PersonName
 
@@ -64,8 +64,7 @@ async def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> dict:
     ip = client_ip(request, runtime.settings.trusted_proxies)  # type: ignore[attr-defined]
     wait = throttle.retry_after(username, ip)
     if wait > 0:
-        raise ContestError(429, "rate_limited", "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
-                       headers={"Retry-After": str(math.ceil(wait))})
+        raise too_many_requests(wait, "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.")
     async with runtime.pool.acquire() as conn:
         found = await store_staff.credentials(conn, username)
     staff, stored_hash = found if found else (None, None)

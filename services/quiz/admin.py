@@ -10,16 +10,11 @@ from starlette.datastructures import UploadFile
 from services.quiz import bank, bank_checks, store
 from services.quiz.deps import Rt
 from services.quiz.domain import Question
-from shared.auth import check_admin
 from shared.errors import ContestError
-from shared.service import Runtime
+from shared.service import Runtime, check_admin_token
 
 router = APIRouter(tags=["quiz admin"])
 Auth = Annotated[str | None, Header(alias="Authorization")]
-
-
-def _admin(rt: Runtime, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
 
 
 async def import_bank(rt: Runtime, questions: list[Question], *, round_id: str | None, source: str) -> dict:
@@ -50,7 +45,7 @@ async def upload_questions(
     Every row is checked; any error rejects the whole file (422 with `details` = row errors) and
     imports nothing. A successful import becomes the current version; running attempts keep theirs.
     """
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     if round_id is not None and rt.contest.round(round_id) is None:
         raise ContestError(422, "unknown_round", f"Không có vòng thi {round_id!r}.")
     data, filename, ctype = await _read_upload(request)
@@ -64,7 +59,7 @@ async def upload_questions(
 
 @router.get("/api/admin/questions")
 async def list_banks(rt: Rt, authorization: Auth = None) -> dict[str, Any]:
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     async with rt.pool.acquire() as conn:
         versions = await store.list_banks(conn, rt.contest.contest_id)
     return {"versions": [{**v, "created_at": v["created_at"].isoformat()} for v in versions]}

@@ -22,6 +22,7 @@ from services.quiz import store
 from services.quiz.deps import quiz
 from services.quiz.settings import QuizSettings
 from shared.errors import ContestError
+from shared.ratelimit import too_many_requests
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,7 @@ MESSAGES = {
 
 
 def too_many(code: str, seconds: int) -> ContestError:
-    return ContestError(429, code, MESSAGES[code], details={"retry_after": seconds},
-                    headers={"Retry-After": str(seconds)})
+    return too_many_requests(seconds, MESSAGES[code], code=code, details={"retry_after": seconds})
 
 
 def code_hash(participant_id: str, code: str) -> str:
