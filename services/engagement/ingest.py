@@ -15,10 +15,9 @@ from prometheus_client import Counter as PromCounter
 
 from services.engagement import limits, state_store, store
 from services.engagement.domain import (
-    OK,
-    REJECTED,
     UNKNOWN_CONTENT,
     UNKNOWN_PLATFORM,
+    ActorStatus,
     Item,
     Outcome,
     PlatformConfig,
@@ -145,7 +144,7 @@ async def apply_resolved(
     await state_store.save_state(conn, state)
     quarantined = [o for o in outcomes if o.kind == "quarantined"]
     await store.add_quarantine(conn, quarantined)
-    newly_held = Counter(k[0] for k, (status, _) in state.new_actors.items() if status != OK)
+    newly_held = Counter(k[0] for k, (status, _) in state.new_actors.items() if status != ActorStatus.OK)
     for content_id, n in newly_held.items():
         await store.audit(conn, "system", "quarantine", content_id,
                           {"new_actors_held": n, "rule": contest.engagement.spike.model_dump()})
@@ -189,7 +188,7 @@ async def decide_quarantine(conn: asyncpg.Connection, rt: Runtime, *, decision: 
     if not events:
         return 0, result
     await state_store.lock_contents(conn, (e.content_id for e in events))
-    await store.set_actor_status(conn, events, OK if decision == "release" else REJECTED)
+    await store.set_actor_status(conn, events, ActorStatus.OK if decision == "release" else ActorStatus.REJECTED)
     if decision == "release":
         await apply_resolved(conn, rt, events, result, spike_check=False)
     await store.audit(conn, "admin", decision, content_id or "(ids)", {

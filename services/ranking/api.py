@@ -14,6 +14,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.ranking import exports, store, views
 from services.ranking.board import Snapshot
+from services.ranking.handlers import WAKE
 from shared.errors import ContestError
 from shared.events import format_utc
 from shared.service import RuntimeDep, check_admin_token
@@ -204,7 +205,7 @@ async def set_reference(rt: RuntimeDep, round_id: str, body: ReferenceIn,
         await store.set_reference(conn, round_id, body.value)
     index = views.index_of(rt)
     index.set_reference(round_id, body.value, now=False)  # the index worker re-keys the boards
-    await rt.state["index_queue"].put(("", [], "", []))
+    await rt.state["index_queue"].put(WAKE)
     return {"round_id": round_id, "value": body.value, "final": True}
 
 
@@ -217,6 +218,6 @@ async def clear_reference(rt: RuntimeDep, round_id: str, authorization: AdminHea
         await store.set_reference(conn, round_id, None)
     index = views.index_of(rt)
     index.set_reference(round_id, None, now=False)
-    await rt.state["index_queue"].put(("", [], "", []))
+    await rt.state["index_queue"].put(WAKE)
     value, final = index.reference(round_id)
     return {"round_id": round_id, "value": value, "final": final}
