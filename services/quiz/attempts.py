@@ -96,9 +96,7 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
 
 async def get(rt: Runtime, participant_id: str, attempt_id: str) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise ContestError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         saved = await store_answers.saved(conn, attempt_id) if a.status == "open" else {}
     fq = rt.contest.quiz.free_question.question_id
     # What the server saved, so another device (or a cleared browser) resumes where the participant was.
@@ -113,9 +111,7 @@ async def submit(
     # Read, then one conditional statement that stores the result and its event. Concurrent submits
     # (and the sweeper) race on that statement; exactly one wins and the others read its result.
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise ContestError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         if a.status == "submitted" and a.result is not None:
             return a.result  # idempotent: the same result, no new event
         now = datetime.now(UTC)
@@ -160,9 +156,7 @@ async def save_answers(
     """Save answers as they are chosen (idempotent; per question the highest `seq` wins)."""
     rules = rt.contest.quiz
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise ContestError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         if a.status != "open" or domain.is_late(datetime.now(UTC), a.deadline, rules.grace_seconds):
             raise ContestError(409, "attempt_not_open", "Lượt thi này đã đóng; câu trả lời không được lưu thêm.",
                             {"status": a.status})

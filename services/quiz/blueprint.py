@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 
-from services.quiz.domain import Question, draw_questions
+from services.quiz.domain import Question, draw_questions, with_shuffled_options
 from shared.contest import LEVEL_NAMES, Blueprint, QuizRules, Round
 from shared.errors import ContestError
 
@@ -119,12 +118,7 @@ def draw_to_blueprint(bank: Sequence[Question], bp: Blueprint, rng: random.Rando
         rest = [q for q in bank if q.level == level and q.id not in taken]
         picked.extend(rng.sample(rest, need - have))
     rng.shuffle(picked)
-    out = []
-    for q in picked:
-        options = list(q.options)
-        rng.shuffle(options)
-        out.append(replace(q, options=tuple(options)))
-    return out
+    return with_shuffled_options(picked, rng)
 
 
 def draw(bank: Sequence[Question], rules: QuizRules, rnd: Round, rng: random.Random) -> list[Question]:

@@ -124,9 +124,13 @@ class Question:
 
 def draw_questions(bank: Sequence[Question], count: int, rng: random.Random) -> list[Question]:
     """`count` distinct questions at random (all of them if the bank is smaller), options shuffled."""
-    picked = rng.sample(list(bank), min(count, len(bank)))
+    return with_shuffled_options(rng.sample(list(bank), min(count, len(bank))), rng)
+
+
+def with_shuffled_options(questions: Sequence[Question], rng: random.Random) -> list[Question]:
+    """The questions in their order, each with its options in a random order of its own."""
     out = []
-    for q in picked:
+    for q in questions:
         options = list(q.options)
         rng.shuffle(options)
         out.append(replace(q, options=tuple(options)))

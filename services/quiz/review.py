@@ -79,9 +79,7 @@ async def _choices(conn: asyncpg.Connection, attempt_ids: list[str]) -> dict[str
 async def attempt_review(rt: Runtime, participant_id: str, attempt_id: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise ContestError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         rnd = closed_round(rt, a.round_id, now)
         choices = await _choices(conn, [a.attempt_id])
         hidden = await withheld_ids(rt, conn, now)
