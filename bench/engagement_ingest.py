@@ -78,6 +78,7 @@ async def run(args: argparse.Namespace, dsn: str, bootstrap: str, workdir: Path)
         topic_prefix=prefix, contest_file=contest_file, CONTEST_ADMIN_TOKEN=ADMIN, outbox_poll_seconds=0.05,
         actor_hash_key=secrets.token_urlsafe(32),
         db_pool_min=2, db_pool_max=8, log_level="WARNING",
+        kafka_enable_idempotence=False,  # the bench's broker is Tansu, which fails producer start with it
     )
     app = create_app(settings)
     batches = make_batches(args.batches, args.batch_size, args.contents)

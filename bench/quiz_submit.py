@@ -255,6 +255,7 @@ def main() -> None:
             env = {**os.environ, "ENVIRONMENT": "dev", "PORT": str(quiz_port), "DATABASE_URL": pg.dsn,
                    "DB_SCHEMA": "quiz", "DB_POOL_MIN": "10", "DB_POOL_MAX": "20",
                    "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "TOPIC_PREFIX": prefix,
+                   "KAFKA_ENABLE_IDEMPOTENCE": "false",  # Tansu fails producer start with it
                    "CONTEST_FILE": str(contest_file), "CONTEST_ADMIN_TOKEN": secrets.token_urlsafe(32),
                    "PARTICIPANT_PRIVATE_KEY": private, "PARTICIPANT_PUBLIC_KEY": public, "LOG_LEVEL": "WARNING",
                    "RATE_LIMIT_IP_PER_SECOND": "1000000", "RATE_LIMIT_IP_BURST": "1000000",

@@ -249,6 +249,7 @@ async def run(args: argparse.Namespace, bootstrap: str, dsn: str, tmp: Path) -> 
            "SERVICE_NAME": "ranking", "ENVIRONMENT": "test", "DATABASE_URL": dsn, "DB_SCHEMA": "bench_ranking",
            "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": PREFIX, "KAFKA_SESSION_TIMEOUT_MS": "3000",
            "KAFKA_HEARTBEAT_INTERVAL_MS": "500", "CONTEST_FILE": str(tmp / "contest.yaml"),
+           "KAFKA_ENABLE_IDEMPOTENCE": "false",  # Tansu fails producer start with it
            "CONSUMER_BATCH_SIZE": str(args.batch), "CONTEST_ADMIN_TOKEN": secrets.token_urlsafe(32)}
     write_contest(tmp / "contest.yaml", contest_dict())
     proc = start_service(env)

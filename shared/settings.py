@@ -9,6 +9,7 @@ settings also refuse a missing signing key and the dev broker's lack of idempote
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -53,8 +54,16 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    # Real Kafka: on. The dev broker (Tansu) fails producer start with it (../shared/BROKER.md).
-    kafka_enable_idempotence: bool = False
+    # Idempotent producer (with acks=all, always): a retried send after a lost ack is written once,
+    # in order, per partition. On by default because production is Apache Kafka; only the embedded
+    # dev broker (Tansu) turns it off — it fails producer start with it (../shared/BROKER.md).
+    kafka_enable_idempotence: bool = True
+    # Static group membership (KIP-345): each consumer joins as `<consumer>@<replica_id>`, so a
+    # replica restarted with the same id (a crash, a SIGKILL, a rolling deploy) takes back its own
+    # partitions at once instead of waiting for the broker to expire the old member and rebalance.
+    # Must be unique per running replica and stable across its restarts (a StatefulSet pod name,
+    # `make run`'s `<service>-1`); "hostname" uses the container's hostname; empty = dynamic membership.
+    replica_id: str = ""
     kafka_session_timeout_ms: Annotated[int, Field(ge=1000)] = 10_000
     kafka_heartbeat_interval_ms: Annotated[int, Field(ge=100)] = 3_000
     topic_prefix: str = ""  # tests give each test its own topics
@@ -94,6 +103,13 @@ class ServiceSettings(BaseSettings):
 
     def group(self, name: str) -> str:
         return self.consumer_group_prefix + self.topic_prefix + name
+
+    def group_instance_id(self, consumer: str) -> str | None:
+        """The static member id of this replica in `consumer`'s group (None: dynamic membership)."""
+        if not self.replica_id:
+            return None
+        replica = socket.gethostname() if self.replica_id == "hostname" else self.replica_id
+        return f"{consumer}@{replica}"
 
     def load_contest(self) -> Contest:
         return load_contest(self.contest_file)

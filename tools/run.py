@@ -5,7 +5,7 @@ across runs; a variable already in the environment wins), `env/<service>.json` (
 service was started with), `services.json` (pids and ports, rewritten when a service restarts),
 `broker.pid`, `stack.json` (database and broker addresses), `logs/`. A service that dies is restarted, as a process manager would.
 
-Starts (unless given) a Kafka-protocol broker and an embedded PostgreSQL, creates the topics,
+Starts (unless given) a broker (Tansu; Apache Kafka with BROKER=kafka) and an embedded PostgreSQL, creates the topics,
 writes the demo contest, starts the four services as separate processes, puts them behind one
 origin (nginx when it is installed, else tools/gateway.py with the same routing), seeds the demo
 data, prints the URLs, and on Ctrl-C stops everything it started.
@@ -92,18 +92,51 @@ def _secret(run_dir: Path, name: str, nbytes: int) -> str:
     return path.read_text().strip()
 
 
-def _start_infrastructure(stack: Stack) -> None:
+def _start_broker(stack: Stack) -> str:
+    """KAFKA_BOOTSTRAP_SERVERS: yours. BROKER=kafka: a single-node Apache Kafka whose data under
+    RUN_DIR/kafka survives a restart. Otherwise (the default, no Java needed) Tansu, memory-only.
+    Returns the broker's name and version for stack.json."""
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        print(f"  broker (yours)               {bootstrap}", flush=True)
+        return "external"
+    kind = os.environ.get("BROKER") or "tansu"
+    if kind == "kafka":
+        from tools.kafka import KafkaUnavailable, start_cluster, version
+
+        nodes = int(os.environ.get("KAFKA_NODES") or 1)  # 3 for broker-failure drills
+        print(f"  starting Apache Kafka {version()} …", flush=True)
+        try:
+            cluster = start_cluster(stack.run_dir / ("kafka" if nodes == 1 else f"kafka-{nodes}"), nodes)
+        except (KafkaUnavailable, ValueError) as exc:
+            raise SystemExit(str(exc)) from None
+        stack.stoppers.append(cluster)
+        stack.env["KAFKA_BOOTSTRAP_SERVERS"] = cluster.bootstrap
+        stack.env["KAFKA_ENABLE_IDEMPOTENCE"] = "true"
+        (stack.run_dir / "broker.pid").write_text(str(cluster.nodes[0].pid))
+        # Every node's ports, pid and folder, for drills that act on one broker.
+        (stack.run_dir / "kafka.json").write_text(json.dumps(cluster.describe(), indent=1))
+        name = f"Apache Kafka {version()}"
+        print(f"  broker ({name}, KRaft, {nodes} node{'s' if nodes > 1 else ''},"
+              f" data kept in {cluster.home})  {cluster.bootstrap}", flush=True)
+        return name
+    if kind != "tansu":
+        raise SystemExit(f"BROKER must be tansu or kafka, not {kind!r}")
+    from tools.tansu import free_port, start_broker
+
+    broker = start_broker(int(os.environ.get("BROKER_PORT", 0)) or free_port(),
+                          log_file=stack.run_dir / "logs" / "tansu.log")
+    stack.stoppers.append(broker)
+    stack.env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+    stack.env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"  # Tansu fails producer start with it
+    (stack.run_dir / "broker.pid").write_text(str(broker.pid))
+    print(f"  broker (Tansu 0.6, memory-only)  {broker.bootstrap}", flush=True)
+    return "Tansu 0.6"
+
+
+def _start_infrastructure(stack: Stack) -> str:
     from tools.tansu import free_port
 
-    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        from tools.tansu import start_broker
-
-        broker = start_broker(int(os.environ.get("BROKER_PORT", 0)) or free_port(),
-                              log_file=stack.run_dir / "logs" / "tansu.log")
-        stack.stoppers.append(broker)
-        stack.env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-        (stack.run_dir / "broker.pid").write_text(str(broker.pid))
-        print(f"  broker (Tansu, memory-only)  {broker.bootstrap}", flush=True)
+    broker = _start_broker(stack)
     if not os.environ.get("DATABASE_URL"):
         from tools.pg import start_postgres
 
@@ -111,6 +144,7 @@ def _start_infrastructure(stack: Stack) -> None:
         stack.stoppers.append(pg)
         stack.env["DATABASE_URL"] = pg.dsn
         print(f"  PostgreSQL (embedded)        {pg.dsn}", flush=True)
+    return broker
 
 
 def _start_services(stack: Stack) -> None:
@@ -148,7 +182,9 @@ def _supervise(stack: Stack) -> None:
 
 
 def _start_service(stack: Stack, name: str) -> None:
-    own = {**stack.env, "PORT": str(stack.ports[name]), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1"}
+    own = {**stack.env, "PORT": str(stack.ports[name]), "DB_SCHEMA": name, "PYTHONUNBUFFERED": "1",
+           # One replica per service, restarted under the same id: static group membership.
+           "REPLICA_ID": f"{name}-1"}
     # Written so a fault drill can see exactly how each service was started.
     (stack.run_dir / "env").mkdir(exist_ok=True)
     env_file = stack.run_dir / "env" / f"{name}.json"
@@ -211,11 +247,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_signal)
     print("Starting the Ứng Hòa contest platform …", flush=True)
     try:
-        _start_infrastructure(stack)
+        broker = _start_infrastructure(stack)
         bootstrap = stack.env.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         database_url = stack.env.get("DATABASE_URL") or os.environ["DATABASE_URL"]
         (run_dir / "stack.json").write_text(json.dumps(
-            {"database_url": database_url, "kafka_bootstrap_servers": bootstrap}, indent=1))
+            {"database_url": database_url, "kafka_bootstrap_servers": bootstrap, "broker": broker}, indent=1))
         asyncio.run(create_topics(bootstrap, all_topics()))
         _start_services(stack)
         _wait_ready(stack)

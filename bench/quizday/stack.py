@@ -146,11 +146,11 @@ class Stack:
             self.handle.stop()
 
 
-def start(run_dir: Path) -> Stack:
-    """Start the whole system as `make run` does, on free ports."""
+def start(run_dir: Path, broker: str = "tansu") -> Stack:
+    """Start the whole system as `make run BROKER=<broker>` does, on free ports."""
     from tests.e2e.stack import start_stack
 
-    handle = start_stack(run_dir, timeout=180)
+    handle = start_stack(run_dir, timeout=180, broker=broker)
     return Stack(run_dir=run_dir, admin_token=handle.admin_token, handle=handle)
 
 

@@ -47,3 +47,25 @@ window.Contest = Contest;
   const p = Contest.participant(), nav = document.getElementById("nav-account");
   if (p && Contest.token() && nav) { nav.textContent = p.display_name || "Tài khoản"; nav.href = "/quiz/take"; }
 })();
+
+// Every tab list works as the ARIA tab pattern expects: one tab stop (the selected tab), the arrow
+// keys and Home/End move between the visible tabs and select them. The page's own script still
+// decides what selecting means (it listens for clicks and sets aria-selected).
+(function tabLists() {
+  for (const list of document.querySelectorAll('[role="tablist"]')) {
+    const tabs = () => [...list.querySelectorAll('[role="tab"]')].filter((t) => t.getClientRects().length > 0);
+    const stops = () => { for (const t of list.querySelectorAll('[role="tab"]')) t.tabIndex = t.getAttribute("aria-selected") === "true" ? 0 : -1; };
+    stops();
+    new MutationObserver(stops).observe(list, { subtree: true, attributes: true, attributeFilter: ["aria-selected"] });
+    list.addEventListener("keydown", (e) => {
+      const all = tabs(), at = all.indexOf(document.activeElement);
+      if (at < 0) return;
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const tab = all[(to + all.length) % all.length];
+      tab.focus();
+      tab.click();
+    });
+  }
+})();

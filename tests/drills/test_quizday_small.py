@@ -23,7 +23,7 @@ def stack():
     # Under the repo's .run/ (not /tmp/pytest-of-root, which is 0700): embedded PostgreSQL runs as its
     # own user and must traverse every parent folder of its data dir.
     with run_dir("quizday-test-") as path:
-        running = start(path)
+        running = start(path, broker=os.environ.get("TEST_BROKER") or "kafka")
         yield running
         running.stop()
 

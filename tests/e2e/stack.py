@@ -59,7 +59,11 @@ def run_dir(prefix: str = "run-") -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def start_stack(run_dir: Path, *, timeout: float = 120, extra_env: dict[str, str] | None = None) -> RunningStack:
+def start_stack(run_dir: Path, *, timeout: float = 120, extra_env: dict[str, str] | None = None,
+                broker: str | None = None) -> RunningStack:
+    """`broker`: make run's BROKER (tansu or kafka); None = the suite's broker (TEST_BROKER, default
+    kafka: the system's tests run on Apache Kafka; tests of the newcomer's default pass tansu)."""
+    broker = broker or os.environ.get("TEST_BROKER") or "kafka"
     ports = {name: free_port() for name in ("quiz", "initiatives", "engagement", "ranking")}
     public_port = free_port()
     token = "e2e-admin-token-" + os.urandom(8).hex()
@@ -69,6 +73,7 @@ def start_stack(run_dir: Path, *, timeout: float = 120, extra_env: dict[str, str
         "CONTEST_ADMIN_TOKEN": token,
         "PUBLIC_PORT": str(public_port),
         "PYTHONUNBUFFERED": "1",
+        "BROKER": broker,
         **{f"{n.upper()}_PORT": str(p) for n, p in ports.items()},
         **(extra_env or {}),
     }

@@ -1,4 +1,6 @@
-"""`make run` smoke test: the whole system comes up, every /readyz is 200, Ctrl-C stops it cleanly."""
+"""`make run` smoke test: the whole system comes up, every /readyz is 200, Ctrl-C stops it cleanly.
+
+Plain `make run` as a newcomer gets it: on the embedded dev broker (Tansu), no Java needed."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from tests.e2e.stack import ROOT, run_dir, start_stack
 def stack():
     with run_dir() as path:
         started = time.monotonic()
-        running = start_stack(path)
+        running = start_stack(path, broker="tansu")
         running.startup_seconds = time.monotonic() - started
         yield running
         running.stop()
@@ -43,10 +45,10 @@ def test_output_names_every_service_and_the_entry(stack):
 
 def test_ctrl_c_stops_everything_and_a_second_run_works():
     with run_dir() as path:
-        first = start_stack(path)
+        first = start_stack(path, broker="tansu")
         assert first.stop() == 0, "\n".join(first.output[-20:])
         assert any("Stopped." in line for line in first.output), first.output[-20:]
-        second = start_stack(path)  # same run dir: data kept, ports reused
+        second = start_stack(path, broker="tansu")  # same run dir: data kept, ports reused
         try:
             r = httpx.get(f"{second.url('quiz')}/readyz", timeout=5)
             assert r.status_code == 200

@@ -20,6 +20,21 @@ def sample_payload(attempt: str) -> AnswerSubmitted:
 
 
 async def test_outbox_to_consumer_round_trip(ns, tmp_path):
+    await _round_trip(ns, tmp_path)
+
+
+async def test_outbox_to_consumer_round_trip_on_the_embedded_dev_broker(tansu_ns, tmp_path):
+    """The Tansu smoke: what `make run` gives a newcomer without Java still works end to end."""
+    await _round_trip(tansu_ns, tmp_path)
+
+
+async def test_outbox_to_consumer_round_trip_on_a_three_broker_cluster(ns3, tmp_path):
+    """A bootstrap list of several brokers (as every production cluster has) reaches the consumer."""
+    assert ns3.bootstrap.count(",") == 2
+    await _round_trip(ns3, tmp_path)
+
+
+async def _round_trip(ns, tmp_path):
     mig = tmp_path / "svc" / "migrations"
     mig.mkdir(parents=True)
     (mig / "001_seen.sql").write_text("CREATE TABLE seen (attempt_id text PRIMARY KEY, n int NOT NULL);")

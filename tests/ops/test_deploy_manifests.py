@@ -241,3 +241,62 @@ def test_dockerfile_ships_every_package_and_the_pinned_dependencies():
     assert "['project']['dependencies']" in text and "pip install -r" in text
     assert re.search(r"^USER \d+", text, re.M), "runs as a non-root user"
     assert re.search(r"^FROM python:3\.11", text, re.M), "the Python the project targets"
+
+
+# --- Kafka settings: one source (shared/broker_config.py) for the tests' brokers and deploy/ -------
+
+def _compose_env_name(key: str) -> str:
+    return "KAFKA_" + key.upper().replace(".", "_")
+
+
+def test_compose_brokers_run_the_tested_version_and_broker_settings():
+    from shared.broker_config import PRODUCTION_BROKERS, broker_properties
+    from tools.kafka import version
+
+    services = _compose()["services"]
+    expected = broker_properties(PRODUCTION_BROKERS)
+    for name in ("kafka-1", "kafka-2", "kafka-3", "kafka-init"):
+        assert services[name]["image"] == f"apache/kafka:{version()}", name
+    for name in ("kafka-1", "kafka-2", "kafka-3"):
+        env = services[name]["environment"]
+        assert {k: env.get(_compose_env_name(k)) for k in expected} == expected, name
+
+
+def test_compose_topics_get_the_tested_replication_and_topic_config():
+    from shared.broker_config import PRODUCTION_BROKERS, replication_factor, topic_config
+
+    command = _compose()["services"]["kafka-init"]["command"][0]
+    rf = replication_factor(PRODUCTION_BROKERS)
+    assert f"--replication-factor {rf}" in command
+    for key, value in topic_config(rf).items():
+        assert f"--config {key}={value}" in command
+
+
+def test_strimzi_cluster_and_topics_use_the_tested_version_and_settings():
+    from shared.broker_config import PRODUCTION_BROKERS, broker_properties, replication_factor, topic_config
+    from tools.kafka import version
+
+    docs = [d for _, d in _k8s_docs(K8S / "custom-resources")]
+    kafka = next(d for d in docs if d["kind"] == "Kafka")
+    assert kafka["spec"]["kafka"]["version"] == version()
+    config = {k: str(v).lower() for k, v in kafka["spec"]["kafka"]["config"].items()}
+    assert {k: config.get(k) for k in broker_properties(PRODUCTION_BROKERS)} == broker_properties(PRODUCTION_BROKERS)
+    (pool,) = [d for d in docs if d["kind"] == "KafkaNodePool"]
+    assert pool["spec"]["replicas"] == PRODUCTION_BROKERS
+    rf = replication_factor(PRODUCTION_BROKERS)
+    topics = [d for d in docs if d["kind"] == "KafkaTopic"]
+    assert {t["spec"]["topicName"]: t["spec"]["partitions"] for t in topics} == all_topics()
+    for t in topics:
+        assert t["spec"]["replicas"] == rf
+        assert {k: str(v) for k, v in t["spec"]["config"].items()} == topic_config(rf), t["spec"]["topicName"]
+
+
+def test_every_service_replica_has_a_stable_static_member_id():
+    services = _compose()["services"]
+    for name in SERVICES:
+        assert services[name]["environment"]["REPLICA_ID"] == "hostname", name
+    for _, doc in _k8s_docs(K8S):
+        if doc["kind"] == "Deployment":
+            (container,) = doc["spec"]["template"]["spec"]["containers"]
+            env = {e["name"]: e for e in container.get("env", [])}
+            assert env["REPLICA_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name", doc["metadata"]["name"]

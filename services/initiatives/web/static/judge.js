@@ -87,7 +87,7 @@
       ...data.items.map((s) => el("article", { class: "card" },
         el("h3", {}, s.title || s.subject_id),
         el("p", {}, `Trung bình ${Contest.fmtNumber(s.mean)} · thấp nhất ${Contest.fmtNumber(s.min)} · cao nhất ${Contest.fmtNumber(s.max)} · độ lệch chuẩn ${Contest.fmtNumber(s.stdev)}`),
-        el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giám khảo"), el("th", { scope: "col" }, "Tổng"), el("th", { scope: "col" }, "Lần"), el("th", { scope: "col" }, ""))),
+        el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giám khảo"), el("th", { scope: "col" }, "Tổng"), el("th", { scope: "col" }, "Lần"), el("th", { scope: "col" }, "Xem lại"))),
           el("tbody", {}, s.judges.map((j) => {
             const out = s.outliers.includes(j.judge_id), flagged = s.flags.some((f) => f.judge_id === j.judge_id);
             return el("tr", { class: out ? "me" : null }, el("td", {}, j.judge_id), el("td", {}, j.abstain ? "phiếu trắng" : Contest.fmtScore(j.total)), el("td", {}, j.revision),
