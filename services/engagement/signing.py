@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, hmac_data
 
 SECRET_PREFIX = "whsec_"
 MIN_KEY_BYTES = 16
@@ -51,8 +51,10 @@ def verify(
     """Return if the request is authentic and fresh; raise SignatureError(code, message) if not.
 
     The headers and the clock are checked here (our codes, our configured tolerance, a `now` the
-    tests can set); the HMAC itself is the `standardwebhooks` library's, once per secret of the
-    platform so that a rotated-in secret and the one it replaces both verify."""
+    tests can set: the library's `Webhook.verify` reads the wall clock with a fixed 5 minutes, and
+    decodes the body as text); the HMAC is the library's `hmac_data` over the exact signed bytes,
+    once per secret of the platform so that a rotated-in secret and the one it replaces both
+    verify. Platforms (and our tests and benchmarks) sign with the library's `Webhook.sign`."""
     if not msg_id or not timestamp or not signature_header:
         raise SignatureError("missing_signature", "Thiếu tiêu đề webhook-id, webhook-timestamp hoặc webhook-signature.")
     try:
@@ -67,21 +69,16 @@ def verify(
     offered = [o for o in offered if o is not None]
     if not offered:
         raise SignatureError("invalid_signature", "Chữ ký webhook-signature không đúng định dạng v1,<base64>.")
-    try:
-        text = body.decode()
-    except UnicodeDecodeError:  # the library signs text: a body that is not UTF-8 was not signed by it
-        text = None
+    signed = f"{msg_id}.{timestamp}.".encode() + body  # the exact bytes: a body need not be UTF-8
     matched = False
     for secret in secrets:
         try:
-            decode_secret(secret)
+            key = decode_secret(secret)
         except ValueError:
             continue
-        if text is None:
-            break
-        expected = _signature_bytes(Webhook(secret).sign(msg_id, _instant(ts), text))
+        expected = hmac_data(key, signed)
         for candidate in offered:  # check all: no early exit that leaks which one matched
-            matched |= hmac.compare_digest(expected or b"", candidate)
+            matched |= hmac.compare_digest(expected, candidate)
     if not matched:
         raise SignatureError("invalid_signature", "Chữ ký không khớp với bí mật đã đăng ký của nền tảng.")
 
