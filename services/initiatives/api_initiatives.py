@@ -191,32 +191,29 @@ async def review_queue(_: OrganizerDep, runtime: RuntimeDep, status: str | None 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/approve")
 async def approve(ini_id: str, _: OrganizerDep, runtime: RuntimeDep) -> dict:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "approve")
-        ini = await store_initiatives.set_status(conn, ini_id, status, bump_version=True)
-        await publish_event(runtime, conn, ini, "published")
-        await metrics_of(runtime).refresh(conn)
-    return ini.full()
+    return await _decide(runtime, ini_id, "approve", event="published")
 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/return")
 async def return_(ini_id: str, body: ReturnIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "return")
-        ini = await store_initiatives.set_status(conn, ini_id, status, reason=body.reason)
-        await metrics_of(runtime).refresh(conn)
-    return ini.full()
+    return await _decide(runtime, ini_id, "return", reason=body.reason)
 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/withdraw")
 async def withdraw(ini_id: str, body: WithdrawIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
+    return await _decide(runtime, ini_id, "withdraw", reason=body.reason or None, event="withdrawn")
+
+
+async def _decide(runtime: Runtime, ini_id: str, action: Literal["approve", "return", "withdraw"], *,
+                  reason: str | None = None, event: str | None = None) -> dict:
+    """One organizer decision: allowed by the life cycle, stored, published when the public's view
+    changes (a new version), counted."""
     async with runtime.pool.acquire() as conn, conn.transaction():
         ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "withdraw")
-        ini = await store_initiatives.set_status(conn, ini_id, status, reason=body.reason or None, bump_version=True)
-        await publish_event(runtime, conn, ini, "withdrawn")
+        status = check_transition(ini.status, action)
+        ini = await store_initiatives.set_status(conn, ini_id, status, reason=reason, bump_version=event is not None)
+        if event is not None:
+            await publish_event(runtime, conn, ini, event)
         await metrics_of(runtime).refresh(conn)
     return ini.full()
 
