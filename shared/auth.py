@@ -12,7 +12,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.http import ApiError
+from shared.errors import ContestError
 
 ISSUER = "unghoa-contest/quiz"
 AUDIENCE = "participant"
@@ -62,28 +62,28 @@ def _public_key(public_pem: str) -> Any:
 
 def verify_participant_token(public_pem: str | None, token: str, contest_id: str) -> Participant:
     if not public_pem:
-        raise ApiError(503, "unavailable", "Chưa cấu hình khóa xác thực người dự thi.")
+        raise ContestError(503, "unavailable", "Chưa cấu hình khóa xác thực người dự thi.")
     try:
         claims: dict[str, Any] = jwt.decode(
             token, _public_key(public_pem), algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER,
             options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
+        raise ContestError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
     except jwt.InvalidTokenError:
-        raise ApiError(401, "invalid_token", "Mã xác thực không hợp lệ.") from None
+        raise ContestError(401, "invalid_token", "Mã xác thực không hợp lệ.") from None
     if claims.get("contest") != contest_id:
-        raise ApiError(401, "invalid_token", "Mã xác thực không thuộc cuộc thi này.")
+        raise ContestError(401, "invalid_token", "Mã xác thực không thuộc cuộc thi này.")
     return Participant(claims)
 
 
 def bearer(authorization: str | None) -> str:
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise ApiError(401, "unauthorized", "Thiếu mã xác thực (Authorization: Bearer …).")
+        raise ContestError(401, "unauthorized", "Thiếu mã xác thực (Authorization: Bearer …).")
     return authorization[7:].strip()
 
 
 def check_admin(expected: str, authorization: str | None) -> None:
     token = bearer(authorization)
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise ApiError(403, "forbidden", "Mã quản trị không đúng.")
+        raise ContestError(403, "forbidden", "Mã quản trị không đúng.")

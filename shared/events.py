@@ -230,10 +230,6 @@ class EventDecodeError(ValueError):
     """A message that is not a valid event of its topic (a poison message)."""
 
 
-def base_topic(topic: str, prefix: str = "") -> str:
-    return topic[len(prefix) :] if prefix and topic.startswith(prefix) else topic
-
-
 def decode_event(topic: str, raw: bytes) -> CloudEvent[Any]:
     """Parse and validate one message of `topic` (without prefix); raise EventDecodeError if bad."""
     model = EVENT_TYPES[topic][0]

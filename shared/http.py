@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import ContestError
 from shared.metrics import ServiceMetrics
 from shared.pages import not_found_page
 
@@ -58,17 +59,6 @@ UNAVAILABLE = (
 )
 
 
-class ApiError(Exception):
-    """Raise from a route: becomes `{"error": {"code", "message", ...}}` with `status`."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.details, self.headers = details, headers
-
-
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
@@ -96,8 +86,8 @@ def wants_page(request: Request) -> bool:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(ContestError)
+    async def _contest_error(_: Request, exc: ContestError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from shared import db
+from shared.backoff import Backoff
 from shared.events import CONTENT_TYPE, CloudEvent, Payload, dlq_topic, encode_event, event_key, new_event
 from shared.kafka import make_producer
 from shared.metrics import ServiceMetrics
@@ -129,18 +130,17 @@ class OutboxRelay:
         self._wake.set()
 
     async def _run(self) -> None:
-        backoff = 0.2
+        backoff = Backoff(0.2)
         while not self._stopping:
             try:
                 await self._lead()
-                backoff = 0.2
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: retry with backoff, never give up
-                log.warning("outbox relay for %s: %s; retrying in %.1fs", self.schema, exc, backoff)
+                log.warning("outbox relay for %s: %s; retrying in %.1fs", self.schema, exc, backoff.delay)
                 self.metrics.outbox_publish_errors.inc()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                await backoff.wait()
 
     async def _lead(self) -> None:
         conn = await db.connect(self.dsn, self.schema, application_name=f"{self.schema}-outbox")

@@ -9,7 +9,7 @@ import math
 import time
 from collections import OrderedDict
 
-from shared.http import ApiError
+from shared.errors import ContestError
 
 
 class RateLimiter:
@@ -35,7 +35,10 @@ class RateLimiter:
     def check(self, key: str, cost: float = 1.0) -> None:
         wait = self.retry_after(key, cost)
         if wait > 0:
-            raise ApiError(
-                429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+            raise too_many_requests(wait, "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.")
+
+
+def too_many_requests(wait_seconds: float, message: str, *, code: str = "rate_limited",
+                      details: object = None) -> ContestError:
+    """The one 429: Retry-After in whole seconds, at least 1 ("0" would invite an immediate retry)."""
+    return ContestError(429, code, message, details, headers={"Retry-After": str(max(1, math.ceil(wait_seconds)))})

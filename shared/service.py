@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 
 from shared import db
+from shared.auth import check_admin
+from shared.backoff import Backoff
 from shared.contest import Contest
 from shared.http import BodyLimitMiddleware, MetricsMiddleware, install_error_handlers, ops_router
 from shared.kafka import make_broker
@@ -57,6 +59,20 @@ async def get_runtime(request: Request) -> Runtime:  # async: no threadpool hop 
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def check_admin_token(rt: Runtime, authorization: str | None) -> None:
+    """The organizers' admin token (CONTEST_ADMIN_TOKEN) or 403: the one check every service's
+    admin routes use, as the `AdminDep` dependency or called first thing in the route."""
+    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+
+
+async def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+    check_admin_token(rt, authorization)
+    return rt
+
+
+AdminDep = Annotated[Runtime, Depends(require_admin)]
 
 Hook = Callable[[Runtime], Awaitable[None]]
 
@@ -153,7 +169,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> FastAPI:
 
 async def _start_broker(runtime: Runtime) -> None:
     """Connect in the background so HTTP serves at once; keep trying while the broker is away."""
-    backoff = 0.5
+    backoff = Backoff(0.5)
     while True:
         try:
             await runtime.broker.start()
@@ -162,11 +178,10 @@ async def _start_broker(runtime: Runtime) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("broker not reachable (%s); retrying in %.1fs", exc, backoff)
+            log.warning("broker not reachable (%s); retrying in %.1fs", exc, backoff.delay)
             with contextlib.suppress(Exception):
                 await runtime.broker.stop()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+            await backoff.wait()
 
 
 def _watch_pool(runtime: Runtime) -> None:

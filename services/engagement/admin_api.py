@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,10 +13,9 @@ from services.engagement import store
 from services.engagement.domain import ACTIONS, PORTAL, PlatformConfig
 from services.engagement.ingest import decide_quarantine, resolve_pending
 from services.engagement.signing import decode_secret
-from shared.auth import check_admin
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.pages import page
-from shared.service import Runtime, RuntimeDep
+from shared.service import AdminDep, Runtime
 from shared.text import PersonName
 
 WEB = Path(__file__).parent / "web"
@@ -24,12 +23,6 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Ref = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
-    return rt
-
-
-AdminDep = Annotated[Runtime, Depends(require_admin)]
 router = APIRouter(prefix="/api/admin/engagement", tags=["engagement admin"])
 pages = APIRouter(include_in_schema=False)
 
@@ -84,7 +77,7 @@ async def list_platforms(rt: AdminDep) -> list[dict[str, Any]]:
 async def create_platform(body: PlatformIn, rt: AdminDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await store.upsert_platform(conn, body.config(), create_only=True):
-            raise ApiError(409, "platform_exists", f"Nền tảng {body.id!r} đã được đăng ký; dùng PUT để cập nhật.")
+            raise ContestError(409, "platform_exists", f"Nền tảng {body.id!r} đã được đăng ký; dùng PUT để cập nhật.")
         await store.audit(conn, "admin", "platform_create", body.id, {"secrets": len(body.secrets)})
     return _public(body.config())
 
@@ -92,7 +85,7 @@ async def create_platform(body: PlatformIn, rt: AdminDep) -> dict[str, Any]:
 @router.put("/platforms/{platform_id}", summary="Cập nhật nền tảng (đổi bí mật, giới hạn)")
 async def update_platform(platform_id: Slug, body: PlatformIn, rt: AdminDep) -> dict[str, Any]:
     if body.id != platform_id:
-        raise ApiError(422, "validation_error", "Mã nền tảng trong đường dẫn và nội dung phải trùng nhau.")
+        raise ContestError(422, "validation_error", "Mã nền tảng trong đường dẫn và nội dung phải trùng nhau.")
     async with rt.pool.acquire() as conn, conn.transaction():
         await store.upsert_platform(conn, body.config(), create_only=False)
         await store.audit(conn, "admin", "platform_update", body.id, {"secrets": len(body.secrets)})
@@ -117,7 +110,7 @@ async def list_mappings(rt: AdminDep, platform: str | None = None) -> list[dict[
 async def put_mapping(body: MappingIn, rt: AdminDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         if await store.get_platform(conn, body.platform) is None:
-            raise ApiError(404, "unknown_platform", f"Nền tảng {body.platform!r} chưa được đăng ký.")
+            raise ContestError(404, "unknown_platform", f"Nền tảng {body.platform!r} chưa được đăng ký.")
         await store.upsert_mapping(conn, body.platform, body.content_ref, body.content_id)
         result = await resolve_pending(conn, rt, platform=body.platform, content_ref=body.content_ref)
         await store.audit(conn, "admin", "mapping_put", f"{body.platform}:{body.content_ref}",
@@ -131,7 +124,7 @@ async def put_mapping(body: MappingIn, rt: AdminDep) -> dict[str, Any]:
 async def delete_mapping(platform: str, content_ref: str, rt: AdminDep) -> None:
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await store.delete_mapping(conn, platform, content_ref):
-            raise ApiError(404, "not_found", "Không có ánh xạ này.")
+            raise ContestError(404, "not_found", "Không có ánh xạ này.")
         await store.audit(conn, "admin", "mapping_delete", f"{platform}:{content_ref}", {})
 
 
@@ -174,7 +167,7 @@ async def _decide(rt: Runtime, body: DecisionIn, decision: str) -> dict[str, Any
     async with rt.pool.acquire() as conn, conn.transaction():
         n, result = await decide_quarantine(conn, rt, decision=decision, content_id=body.content_id, ids=body.ids)
     if n == 0:
-        raise ApiError(404, "nothing_held", "Không có sự kiện nào đang bị cách ly khớp yêu cầu.")
+        raise ContestError(404, "nothing_held", "Không có sự kiện nào đang bị cách ly khớp yêu cầu.")
     return {"decision": decision, "events": n, "effective": result.effective}
 
 

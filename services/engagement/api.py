@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import asyncpg
 import orjson
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from services.engagement import limits, state_store, store
-from services.engagement.domain import (
-    MALFORMED,
-    PORTAL,
-    Item,
-    Rejection,
-    hash_actor,
-    parse_item,
-)
-from services.engagement.ingest import count_metrics, ingest_items
+from services.engagement.domain import MALFORMED, PORTAL, Item, PlatformConfig, Rejection, hash_actor
+from services.engagement.ingest import count_metrics, events_counter, hash_key, ingest_items, ingest_raw
 from services.engagement.signing import SignatureError, verify
 from shared.auth import bearer, verify_participant_token
-from shared.http import ApiError
+from shared.errors import ContestError
+from shared.ratelimit import too_many_requests
 from shared.service import Runtime, RuntimeDep
 
 router = APIRouter(tags=["engagement"])
 ContentId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-
-
-def hash_key(rt: Runtime) -> bytes:
-    return rt.settings.actor_hash_key.get_secret_value().encode()  # type: ignore[attr-defined]
 
 
 @router.post("/api/ingest", status_code=202, summary="Nhận một lô sự kiện đã ký (Standard Webhooks)")
@@ -44,62 +34,67 @@ async def ingest(
     webhook_signature: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     body = await request.body()
-    if not webhook_platform:
-        raise ApiError(400, "missing_platform", "Thiếu tiêu đề webhook-platform (mã nền tảng đã đăng ký).")
+    platform = await _signed_by(rt, body, webhook_platform, webhook_id, webhook_timestamp, webhook_signature)
+    assert webhook_id is not None  # _signed_by refuses a request without one
+    raw = _batch_of(body, rt.contest.engagement.max_batch)
+    wait = limits.platform_retry_after(rt, platform, len(raw))
+    if wait > 0:
+        raise too_many_requests(wait, "Nền tảng gửi quá nhiều sự kiện, vui lòng thử lại sau.")
+    async with rt.pool.acquire() as conn, conn.transaction():
+        if not await store.claim_delivery(conn, platform.id, webhook_id, len(raw)):
+            return await _replayed(conn, rt, platform.id, webhook_id)
+        result = await ingest_raw(conn, rt, [(platform, e) for e in raw], now=datetime.now(UTC))
+    count_metrics(rt, result)
+    return JSONResponse(result.response(), status_code=202)
+
+
+async def _signed_by(rt: Runtime, body: bytes, platform_id: str | None, webhook_id: str | None,
+                     timestamp: str | None, signature: str | None) -> PlatformConfig:
+    """The registered platform whose secret signed this request, or the refusal (400/401)."""
+    if not platform_id:
+        raise ContestError(400, "missing_platform", "Thiếu tiêu đề webhook-platform (mã nền tảng đã đăng ký).")
     async with rt.pool.acquire() as conn:
-        platform = await store.get_platform(conn, webhook_platform)
+        platform = await store.get_platform(conn, platform_id)
     if platform is None or not platform.secrets:
-        raise ApiError(401, "unknown_platform", "Nền tảng chưa được đăng ký để gửi sự kiện.")
+        raise ContestError(401, "unknown_platform", "Nền tảng chưa được đăng ký để gửi sự kiện.")
     try:
-        verify(platform.secrets, webhook_id, webhook_timestamp, body, webhook_signature,
+        verify(platform.secrets, webhook_id, timestamp, body, signature,
                now=time.time(), tolerance_seconds=rt.settings.webhook_tolerance_seconds)  # type: ignore[attr-defined]
     except SignatureError as exc:
         # Missing headers are an unauthenticated request like a wrong signature: 401 either way.
-        raise ApiError(401, exc.code, exc.message) from None
+        raise ContestError(401, exc.code, exc.message) from None
     assert webhook_id is not None
     if len(webhook_id) > 200:
-        raise ApiError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
+        raise ContestError(400, "invalid_webhook_id", "webhook-id dài tối đa 200 ký tự.")
+    return platform
+
+
+def _batch_of(body: bytes, max_batch: int) -> list[dict[str, Any]]:
+    """The batch's events: a JSON array of objects (or `{"events": [...]}`), whole or refused."""
     try:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ApiError(400, "invalid_json", "Nội dung không phải JSON hợp lệ.") from None
+        raise ContestError(400, "invalid_json", "Nội dung không phải JSON hợp lệ.") from None
     if isinstance(raw, dict) and isinstance(raw.get("events"), list):
         raw = raw["events"]
     if not isinstance(raw, list):
-        raise ApiError(422, "malformed_batch", "Lô sự kiện phải là một mảng JSON (hoặc {\"events\": [...]}).")
-    max_batch = rt.contest.engagement.max_batch
+        raise ContestError(422, "malformed_batch", "Lô sự kiện phải là một mảng JSON (hoặc {\"events\": [...]}).")
     if len(raw) > max_batch:
-        raise ApiError(413, "batch_too_large", f"Mỗi lô tối đa {max_batch} sự kiện (lô này có {len(raw)}).")
+        raise ContestError(413, "batch_too_large", f"Mỗi lô tối đa {max_batch} sự kiện (lô này có {len(raw)}).")
     not_objects = [Rejection(i, MALFORMED, "Mỗi sự kiện phải là một đối tượng JSON.").as_dict()
                    for i, e in enumerate(raw) if not isinstance(e, dict)]
     if not_objects:
-        raise ApiError(422, "malformed_batch", "Lô có phần tử không phải đối tượng JSON; không sự kiện nào được ghi.",
-                       details=not_objects[:100])
-    wait = limits.platform_retry_after(rt, platform, len(raw))
-    if wait > 0:
-        raise ApiError(429, "rate_limited", "Nền tảng gửi quá nhiều sự kiện, vui lòng thử lại sau.",
-                       headers={"Retry-After": str(max(1, math.ceil(wait)))})
-    now = datetime.now(UTC)
-    key = hash_key(rt)
-    items: list[Item] = []
-    rejected: list[Rejection] = []
-    for i, e in enumerate(raw):
-        parsed = parse_item(e, i, platform=platform, contest=rt.contest, hash_key=key, now=now)
-        (rejected if isinstance(parsed, Rejection) else items).append(parsed)  # type: ignore[arg-type]
-    items, limited = limits.limit_actors(rt, platform, items)
-    rejected.extend(limited)
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await store.claim_delivery(conn, platform.id, webhook_id, len(raw)):
-            n = await store.delivery_size(conn, platform.id, webhook_id)
-            events_total = rt.state.get("events_total")
-            if events_total is not None:
-                events_total.labels("duplicate").inc(n or 0)
-            return JSONResponse({"accepted": 0, "duplicates": n or 0, "rejected": [], "replay": True},
-                                status_code=202)
-        result = await ingest_items(conn, rt, items)
-    result.rejected.extend(rejected)
-    count_metrics(rt, result)
-    return JSONResponse(result.response(), status_code=202)
+        raise ContestError(422, "malformed_batch",
+                           "Lô có phần tử không phải đối tượng JSON; không sự kiện nào được ghi.",
+                           details=not_objects[:100])
+    return raw
+
+
+async def _replayed(conn: asyncpg.Connection, rt: Runtime, platform_id: str, webhook_id: str) -> JSONResponse:
+    """A webhook-id seen before (the platform retried): nothing is stored twice."""
+    n = await store.delivery_size(conn, platform_id, webhook_id) or 0
+    events_counter(rt).labels("duplicate").inc(n)
+    return JSONResponse({"accepted": 0, "duplicates": n, "rejected": [], "replay": True}, status_code=202)
 
 
 # --- the portal's like button -------------------------------------------------------------
@@ -114,7 +109,7 @@ async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, 
     # Likes count only from a phone proved by a one-time code (`pv`, set by quiz): throw-away
     # registrations cannot like. Unlike needs no proof: it can only take back.
     if action == "like" and not claims.phone_verified:
-        raise ApiError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
+        raise ContestError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP (trang Cuộc thi) "
                        "trước khi bình chọn.")
     participant = claims.id
     actor = hash_actor(hash_key(rt), PORTAL, participant)
@@ -122,15 +117,14 @@ async def _portal_like(rt: Runtime, content_id: str, authorization: str | None, 
         platform = await store.get_platform(conn, PORTAL)
         status = await store.content_status(conn, content_id)
     if platform is None or status != "published":
-        raise ApiError(404, "unknown_content", "Không tìm thấy sáng kiến này trong thư viện bình chọn.")
+        raise ContestError(404, "unknown_content", "Không tìm thấy sáng kiến này trong thư viện bình chọn.")
     now = datetime.now(UTC)
     if not rt.contest.phase(rt.contest.initiatives.phase_id).contains(now):
-        raise ApiError(409, "outside_window", "Giai đoạn bình chọn sáng kiến chưa mở hoặc đã kết thúc.")
+        raise ContestError(409, "outside_window", "Giai đoạn bình chọn sáng kiến chưa mở hoặc đã kết thúc.")
     item = Item(0, PORTAL, content_id, actor, action, now, f"portal-{uuid.uuid4()}")
     ok, limited = limits.limit_actors(rt, platform, [item])
     if limited:
-        raise ApiError(429, "rate_limited", "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.",
-                       headers={"Retry-After": "5"})
+        raise too_many_requests(5, "Bạn thao tác quá nhanh, vui lòng thử lại sau ít giây.")
     async with rt.pool.acquire() as conn, conn.transaction():
         result = await ingest_items(conn, rt, ok)
         stats = await state_store.get_stats(conn, content_id)
@@ -160,7 +154,7 @@ async def stats(content_id: ContentId, rt: RuntimeDep,
     if authorization:  # public counts: a stale or bad token only drops liked_by_me
         try:
             participant = await _participant(rt, authorization)
-        except ApiError:
+        except ContestError:
             participant = None
     async with rt.pool.acquire() as conn:
         counts = await state_store.get_stats(conn, content_id)

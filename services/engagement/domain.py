@@ -12,6 +12,7 @@ import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -152,7 +153,13 @@ LikeKey = tuple[str, str, str]  # (platform, actor, content_id)
 CountKey = tuple[str, str, str, str, date]  # (platform, actor, content_id, action, local day)
 ActorKey = tuple[str, str, str]  # (content_id, platform, actor)
 
-OK, HELD, REJECTED = "ok", "held", "rejected"
+class ActorStatus(StrEnum):
+    """An actor's standing on one content (the spike rule): counted, held for an organizer's
+    review, or rejected by one. Stored as its value in content_actors.status."""
+
+    OK = "ok"
+    HELD = "held"
+    REJECTED = "rejected"
 
 
 @dataclass
@@ -166,11 +173,11 @@ class LikeState:
 class State:
     likes: dict[LikeKey, LikeState] = field(default_factory=dict)
     counts: dict[CountKey, int] = field(default_factory=dict)
-    actors: dict[ActorKey, str] = field(default_factory=dict)
+    actors: dict[ActorKey, ActorStatus] = field(default_factory=dict)
     new_actor_times: dict[str, list[datetime]] = field(default_factory=dict)  # content -> first-seen times
     dirty_likes: set[LikeKey] = field(default_factory=set)
     dirty_counts: set[CountKey] = field(default_factory=set)
-    new_actors: dict[ActorKey, tuple[str, datetime]] = field(default_factory=dict)
+    new_actors: dict[ActorKey, tuple[ActorStatus, datetime]] = field(default_factory=dict)
 
 
 Kind = Literal["effective", "noop", "quarantined"]
@@ -183,19 +190,19 @@ class Outcome:
     reason: str = ""
 
 
-def _actor_status(state: State, ev: Resolved, rules: EngagementRules, spike_check: bool) -> str:
+def _actor_status(state: State, ev: Resolved, rules: EngagementRules, spike_check: bool) -> ActorStatus:
     it = ev.item
     key = (ev.content_id, it.platform, it.actor)
     status = state.actors.get(key)
     if status is not None:
         return status
-    status = OK
+    status = ActorStatus.OK
     times = state.new_actor_times.setdefault(ev.content_id, [])  # kept sorted
     if spike_check:
         since = it.occurred_at - timedelta(seconds=rules.spike.window_seconds)
         recent = bisect.bisect_right(times, it.occurred_at) - bisect.bisect_right(times, since) + 1
         if recent > rules.spike.new_actors:
-            status = HELD
+            status = ActorStatus.HELD
     bisect.insort(times, it.occurred_at)
     state.actors[key] = status
     state.new_actors[key] = (status, it.occurred_at)
@@ -242,7 +249,7 @@ def decide(
     out: list[Outcome] = []
     for ev in events:
         status = _actor_status(state, ev, rules, spike_check)
-        if status != OK:
+        if status != ActorStatus.OK:
             out.append(Outcome(ev, "quarantined", status))
             continue
         out.append(_apply_action(state, ev, rules, contest))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from services.engagement import limits, store
-from services.engagement.api import hash_key
-from services.engagement.domain import UNKNOWN_PLATFORM, Item, PlatformConfig, Rejection, parse_item
-from services.engagement.ingest import BatchResult, count_metrics, ingest_items, resolve_pending
+from services.engagement import store
+from services.engagement.domain import PlatformConfig
+from services.engagement.ingest import BatchResult, count_metrics, ingest_raw, resolve_pending
 from shared.consumer import register_consumer
 from shared.events import ENGAGEMENT_INBOUND, INITIATIVE_PUBLISHED, CloudEvent, encode_event
 from shared.service import Runtime
@@ -31,31 +31,13 @@ def register(rt: Runtime) -> None:
                     log.info("content %s published: %d pending events counted", d.initiative_id, len(result.outcomes))
 
     async def apply_inbound(conn: asyncpg.Connection, events: list[CloudEvent[Any]]) -> dict[str, Any]:
-        """Same validation, mapping and de-duplication as POST /api/ingest."""
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC)
+        """The same pipeline as POST /api/ingest (ingest.ingest_raw), one event per message."""
         platforms: dict[str, PlatformConfig | None] = {}
-        items: list[Item] = []
-        rejected: list[Rejection] = []
-        for index, e in enumerate(events):
-            pid = e.data.platform
-            if pid not in platforms:
-                platforms[pid] = await store.get_platform(conn, pid)
-            platform = platforms[pid]
-            if platform is None:
-                rejected.append(Rejection(index, UNKNOWN_PLATFORM, f"Nền tảng {pid!r} chưa được đăng ký."))
-                continue
-            parsed = parse_item(e.data.model_dump(), index, platform=platform, contest=rt.contest,
-                                hash_key=hash_key(rt), now=now)
-            if isinstance(parsed, Rejection):
-                rejected.append(parsed)
-                continue
-            ok, limited = limits.limit_actors(rt, platform, [parsed])
-            items.extend(ok)
-            rejected.extend(limited)
-        result = await ingest_items(conn, rt, items) if items else BatchResult()
-        result.rejected.extend(rejected)
+        for e in events:
+            if e.data.platform not in platforms:
+                platforms[e.data.platform] = await store.get_platform(conn, e.data.platform)
+        result = await ingest_raw(conn, rt, [(platforms[e.data.platform], e.data.model_dump()) for e in events],
+                                  now=datetime.now(UTC))
         # semantically invalid messages go to the DLQ with the reason, in this same transaction
         source = rt.settings.topic(ENGAGEMENT_INBOUND)
         await rt.outbox.add_dead_letters(conn, ENGAGEMENT_INBOUND, [

@@ -7,22 +7,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 from prometheus_client import Counter as PromCounter
 
-from services.engagement import state_store, store
+from services.engagement import limits, state_store, store
 from services.engagement.domain import (
-    OK,
-    REJECTED,
     UNKNOWN_CONTENT,
+    UNKNOWN_PLATFORM,
+    ActorStatus,
     Item,
     Outcome,
+    PlatformConfig,
     Rejection,
     Resolved,
     decide,
+    parse_item,
     stat_deltas,
 )
 from shared.events import CONTENT_LIKED, ContentLiked
@@ -64,6 +66,36 @@ def count_metrics(rt: Runtime, result: BatchResult) -> None:
     c.labels("quarantined").inc(result.quarantined)
     c.labels("duplicate").inc(result.duplicates)
     c.labels("rejected").inc(len(result.rejected))
+
+
+def hash_key(rt: Runtime) -> bytes:
+    """The key that turns a platform's user id into the actor id we store (never the raw id)."""
+    return rt.settings.actor_hash_key.get_secret_value().encode()  # type: ignore[attr-defined]
+
+
+async def ingest_raw(conn: asyncpg.Connection, rt: Runtime, raw: Sequence[tuple[PlatformConfig | None, Any]],
+                     *, now: datetime) -> BatchResult:
+    """The one pipeline of inbound events, whether a signed HTTP batch or the inbound topic brought
+    them: each (platform, raw event) is validated, its actor rate-limited, then stored and applied
+    in the caller's transaction. Every refusal is a Rejection at the event's index in `raw`."""
+    key = hash_key(rt)
+    items: list[Item] = []
+    rejected: list[Rejection] = []
+    for index, (platform, event) in enumerate(raw):
+        if platform is None:
+            pid = event.get("platform") if isinstance(event, dict) else None
+            rejected.append(Rejection(index, UNKNOWN_PLATFORM, f"Nền tảng {pid!r} chưa được đăng ký."))
+            continue
+        parsed = parse_item(event, index, platform=platform, contest=rt.contest, hash_key=key, now=now)
+        if isinstance(parsed, Rejection):
+            rejected.append(parsed)
+            continue
+        ok, limited = limits.limit_actors(rt, platform, [parsed])
+        items.extend(ok)
+        rejected.extend(limited)
+    result = await ingest_items(conn, rt, items) if items else BatchResult()
+    result.rejected.extend(rejected)
+    return result
 
 
 async def ingest_items(conn: asyncpg.Connection, rt: Runtime, items: Sequence[Item]) -> BatchResult:
@@ -112,7 +144,7 @@ async def apply_resolved(
     await state_store.save_state(conn, state)
     quarantined = [o for o in outcomes if o.kind == "quarantined"]
     await store.add_quarantine(conn, quarantined)
-    newly_held = Counter(k[0] for k, (status, _) in state.new_actors.items() if status != OK)
+    newly_held = Counter(k[0] for k, (status, _) in state.new_actors.items() if status != ActorStatus.OK)
     for content_id, n in newly_held.items():
         await store.audit(conn, "system", "quarantine", content_id,
                           {"new_actors_held": n, "rule": contest.engagement.spike.model_dump()})
@@ -156,7 +188,7 @@ async def decide_quarantine(conn: asyncpg.Connection, rt: Runtime, *, decision: 
     if not events:
         return 0, result
     await state_store.lock_contents(conn, (e.content_id for e in events))
-    await store.set_actor_status(conn, events, OK if decision == "release" else REJECTED)
+    await store.set_actor_status(conn, events, ActorStatus.OK if decision == "release" else ActorStatus.REJECTED)
     if decision == "release":
         await apply_resolved(conn, rt, events, result, spike_check=False)
     await store.audit(conn, "admin", decision, content_id or "(ids)", {

@@ -18,7 +18,6 @@ class EngagementSettings(ServiceSettings):
     # lets anyone re-identify the actors behind the pseudonyms.
     actor_hash_key: SecretStr | None = None
     webhook_tolerance_seconds: Annotated[int, Field(ge=1, le=3600)] = 300
-    portal_actor_per_minute: Annotated[int, Field(ge=1)] = 30
     # A signed batch of 1,000 events is well under 1 MB, but allow generous items.
     ingest_max_body_bytes: Annotated[int, Field(ge=1024)] = 2_000_000
 

@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures (https://www.standardwebhooks.com/), as pure functions.
+"""Standard Webhooks signatures (https://www.standardwebhooks.com/), computed by the `standardwebhooks` library.
 
 Signed content: `<webhook-id>.<webhook-timestamp>.<raw body>`; signature header: one or more
 space-separated `v1,<base64 HMAC-SHA256>`; secrets are `whsec_<base64 key>`. Any configured
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook, hmac_data
 
 SECRET_PREFIX = "whsec_"
 MIN_KEY_BYTES = 16
@@ -38,15 +40,21 @@ def decode_secret(secret: str) -> bytes:
 
 def sign(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:
     """`v1,<base64>` for one secret (what a platform sends)."""
-    mac = hmac.new(decode_secret(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256)
-    return "v1," + base64.b64encode(mac.digest()).decode()
+    decode_secret(secret)  # the library accepts any string; a platform's secret must be a real one
+    return Webhook(secret).sign(msg_id, _instant(int(timestamp)), body.decode())
 
 
 def verify(
     secrets: Sequence[str], msg_id: str | None, timestamp: str | None, body: bytes,
     signature_header: str | None, *, now: float, tolerance_seconds: int = 300,
 ) -> None:
-    """Return if the request is authentic and fresh; raise SignatureError(code, message) if not."""
+    """Return if the request is authentic and fresh; raise SignatureError(code, message) if not.
+
+    The headers and the clock are checked here (our codes, our configured tolerance, a `now` the
+    tests can set: the library's `Webhook.verify` reads the wall clock with a fixed 5 minutes, and
+    decodes the body as text); the HMAC is the library's `hmac_data` over the exact signed bytes,
+    once per secret of the platform so that a rotated-in secret and the one it replaces both
+    verify. Platforms (and our tests and benchmarks) sign with the library's `Webhook.sign`."""
     if not msg_id or not timestamp or not signature_header:
         raise SignatureError("missing_signature", "Thiếu tiêu đề webhook-id, webhook-timestamp hoặc webhook-signature.")
     try:
@@ -57,26 +65,33 @@ def verify(
         raise SignatureError(
             "stale_timestamp", f"webhook-timestamp lệch quá {tolerance_seconds} giây so với giờ máy chủ."
         )
-    offered = []
-    for part in signature_header.split(" "):
-        version, _, sig = part.partition(",")
-        if version != "v1" or not sig:
-            continue
-        try:
-            offered.append(base64.b64decode(sig, validate=True))
-        except (binascii.Error, ValueError):
-            continue
+    offered = [_signature_bytes(part) for part in signature_header.split(" ")]
+    offered = [o for o in offered if o is not None]
     if not offered:
         raise SignatureError("invalid_signature", "Chữ ký webhook-signature không đúng định dạng v1,<base64>.")
-    signed = f"{msg_id}.{timestamp}.".encode() + body
+    signed = f"{msg_id}.{timestamp}.".encode() + body  # the exact bytes: a body need not be UTF-8
     matched = False
     for secret in secrets:
         try:
             key = decode_secret(secret)
         except ValueError:
             continue
-        expected = hmac.new(key, signed, hashlib.sha256).digest()
+        expected = hmac_data(key, signed)
         for candidate in offered:  # check all: no early exit that leaks which one matched
             matched |= hmac.compare_digest(expected, candidate)
     if not matched:
         raise SignatureError("invalid_signature", "Chữ ký không khớp với bí mật đã đăng ký của nền tảng.")
+
+
+def _signature_bytes(part: str) -> bytes | None:
+    version, _, sig = part.partition(",")
+    if version != "v1" or not sig:
+        return None
+    try:
+        return base64.b64decode(sig, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _instant(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from services.engagement.domain import LikeState, Resolved, State
+from services.engagement.domain import ActorStatus, LikeState, Resolved, State
 
 # --- per-batch state ----------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ async def load_state(
         " ON a.content_id = k.c AND a.platform = k.p AND a.actor = k.a",
         [k[0] for k in actor_keys], [k[1] for k in actor_keys], [k[2] for k in actor_keys],
     ):
-        state.actors[(r["content_id"], r["platform"], r["actor"])] = r["status"]
+        state.actors[(r["content_id"], r["platform"], r["actor"])] = ActorStatus(r["status"])
     earliest = min(e.item.occurred_at for e in events) - spike_window
     latest = max(e.item.occurred_at for e in events)
     # Spike check: the first-seen times are needed only where the window could exceed the threshold

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from services.engagement.domain import (
-    HELD,
+    ActorStatus,
     Item,
     Outcome,
     PlatformConfig,
@@ -203,7 +203,7 @@ async def add_quarantine(conn: asyncpg.Connection, outcomes: Sequence[Outcome]) 
             "INSERT INTO quarantine (content_id, platform, actor, action, occurred_at, source_event_id, status)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7)",
             [(o.event.content_id, o.event.item.platform, o.event.item.actor, o.event.item.action,
-              o.event.item.occurred_at, o.event.item.source_event_id, "held" if o.reason == HELD else "rejected")
+              o.event.item.occurred_at, o.event.item.source_event_id, "held" if o.reason == ActorStatus.HELD else "rejected")
              for o in outcomes],
         )
 

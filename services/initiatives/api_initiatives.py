@@ -14,8 +14,8 @@ from services.initiatives.domain import check_transition, require_open
 from services.initiatives.security import Actor, ActorDep, OrganizerDep, require_role
 from services.initiatives.store_initiatives import Initiative
 from services.initiatives.telemetry import metrics_of
+from shared.errors import ContestError
 from shared.events import INITIATIVE_PUBLISHED, InitiativePublished
-from shared.http import ApiError
 from shared.service import Runtime, RuntimeDep
 from shared.text import MultiLine, OneLine
 
@@ -57,7 +57,7 @@ class WithdrawIn(BaseModel):
 
 def _fields(runtime: Runtime, body: InitiativeIn) -> dict:
     if body.field not in runtime.contest.initiatives.fields:
-        raise ApiError(422, "unknown_field", f"Lĩnh vực “{body.field}” không hợp lệ.",
+        raise ContestError(422, "unknown_field", f"Lĩnh vực “{body.field}” không hợp lệ.",
                        details=[{"field": "field", "message": "unknown field"}])
     return {"field": body.field, "title": body.title, "summary": body.summary, "description": body.description,
             "links": [link.model_dump() for link in body.links], "contact": body.contact}
@@ -67,13 +67,13 @@ def _can_manage(actor: Actor, ini: Initiative) -> None:
     if actor.is_organizer:
         return
     if actor.role != "unit_rep" or actor.unit_id != ini.unit_id:
-        raise ApiError(403, "forbidden", "Bạn chỉ được xem và sửa sáng kiến của đơn vị mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được xem và sửa sáng kiến của đơn vị mình.")
 
 
 async def _load(conn: asyncpg.Connection, ini_id: str, *, for_update: bool = False) -> Initiative:
     ini = await store_initiatives.get(conn, ini_id, for_update=for_update)
     if ini is None:
-        raise ApiError(404, "not_found", "Không tìm thấy sáng kiến.")
+        raise ContestError(404, "not_found", "Không tìm thấy sáng kiến.")
     return ini
 
 
@@ -129,9 +129,9 @@ async def create_draft(body: InitiativeIn, actor: ActorDep, runtime: RuntimeDep)
     require_role(actor, "unit_rep", "organizer")
     unit_id = body.unit_id if actor.is_organizer else actor.unit_id
     if actor.role == "unit_rep" and body.unit_id not in (None, actor.unit_id):
-        raise ApiError(403, "forbidden", "Bạn chỉ được tạo sáng kiến cho đơn vị của mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được tạo sáng kiến cho đơn vị của mình.")
     if not unit_id or unit_id not in runtime.contest.units_by_id:
-        raise ApiError(422, "unknown_unit", "Cần chọn một đơn vị hợp lệ.")
+        raise ContestError(422, "unknown_unit", "Cần chọn một đơn vị hợp lệ.")
     fields = _fields(runtime, body)
     async with runtime.pool.acquire() as conn, conn.transaction():
         ini = await store_initiatives.create(conn, unit_id=unit_id, created_by=actor.id, fields=fields)
@@ -156,7 +156,7 @@ async def edit(ini_id: str, body: InitiativeIn, actor: ActorDep, runtime: Runtim
         ini = await _load(conn, ini_id, for_update=True)
         _can_manage(actor, ini)
         if body.unit_id not in (None, ini.unit_id):
-            raise ApiError(422, "unit_fixed", "Không thể chuyển sáng kiến sang đơn vị khác.")
+            raise ContestError(422, "unit_fixed", "Không thể chuyển sáng kiến sang đơn vị khác.")
         check_transition(ini.status, "edit")
         ini = await store_initiatives.update_fields(conn, ini_id, fields)
     return ini.full()
@@ -172,7 +172,7 @@ async def submit(ini_id: str, actor: ActorDep, runtime: RuntimeDep) -> dict:
         status = check_transition(ini.status, "submit")
         require_open(phase, datetime.now(UTC), "nộp sáng kiến")
         if len(ini.summary) < 10 or len(ini.description) < 20:
-            raise ApiError(422, "incomplete", "Cần có tóm tắt (ít nhất 10 ký tự) và mô tả đầy đủ (ít nhất 20 ký tự) "
+            raise ContestError(422, "incomplete", "Cần có tóm tắt (ít nhất 10 ký tự) và mô tả đầy đủ (ít nhất 20 ký tự) "
                                               "trước khi nộp.")
         ini = await store_initiatives.set_status(conn, ini_id, status)
         await metrics_of(runtime).refresh(conn)
@@ -193,32 +193,29 @@ async def review_queue(_: OrganizerDep, runtime: RuntimeDep, status: str | None 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/approve")
 async def approve(ini_id: str, _: OrganizerDep, runtime: RuntimeDep) -> dict:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "approve")
-        ini = await store_initiatives.set_status(conn, ini_id, status, bump_version=True)
-        await publish_event(runtime, conn, ini, "published")
-        await metrics_of(runtime).refresh(conn)
-    return ini.full()
+    return await _decide(runtime, ini_id, "approve", event="published")
 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/return")
 async def return_(ini_id: str, body: ReturnIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "return")
-        ini = await store_initiatives.set_status(conn, ini_id, status, reason=body.reason)
-        await metrics_of(runtime).refresh(conn)
-    return ini.full()
+    return await _decide(runtime, ini_id, "return", reason=body.reason)
 
 
 @router.post("/api/admin/initiatives/initiatives/{ini_id}/withdraw")
 async def withdraw(ini_id: str, body: WithdrawIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
+    return await _decide(runtime, ini_id, "withdraw", reason=body.reason or None, event="withdrawn")
+
+
+async def _decide(runtime: Runtime, ini_id: str, action: Literal["approve", "return", "withdraw"], *,
+                  reason: str | None = None, event: str | None = None) -> dict:
+    """One organizer decision: allowed by the life cycle, stored, published when the public's view
+    changes (a new version), counted."""
     async with runtime.pool.acquire() as conn, conn.transaction():
         ini = await _load(conn, ini_id, for_update=True)
-        status = check_transition(ini.status, "withdraw")
-        ini = await store_initiatives.set_status(conn, ini_id, status, reason=body.reason or None, bump_version=True)
-        await publish_event(runtime, conn, ini, "withdrawn")
+        status = check_transition(ini.status, action)
+        ini = await store_initiatives.set_status(conn, ini_id, status, reason=reason, bump_version=event is not None)
+        if event is not None:
+            await publish_event(runtime, conn, ini, event)
         await metrics_of(runtime).refresh(conn)
     return ini.full()
 
@@ -231,5 +228,5 @@ async def detail(ini_id: str, runtime: RuntimeDep) -> dict:
     async with runtime.pool.acquire() as conn:
         ini = await store_initiatives.get(conn, ini_id)
     if ini is None or ini.status != "approved":
-        raise ApiError(404, "not_found", "Không tìm thấy sáng kiến trong thư viện.")
+        raise ContestError(404, "not_found", "Không tìm thấy sáng kiến trong thư viện.")
     return ini.public()

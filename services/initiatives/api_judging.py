@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from services.initiatives import scoring, store_initiatives, store_judging, store_staff, store_stage
-from services.initiatives.domain import RECUSAL_MESSAGES, Rejected, recusal_reason, spread, target_for
+from services.initiatives.domain import RECUSAL_MESSAGES, recusal_reason, spread, target_for
 from services.initiatives.security import Actor, ActorDep, JudgeDep, OrganizerDep, require_role
 from shared.contest import Rubric
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import Runtime, RuntimeDep
 from shared.text import MultiLine
 
@@ -59,7 +59,7 @@ def criteria_map(items: list[CriterionIn]) -> dict[str, float]:
     out: dict[str, float] = {}
     for c in items:
         if c.criterion_id in out:
-            raise ApiError(422, "duplicate_criterion", f"Tiêu chí “{c.criterion_id}” bị nhập hai lần.")
+            raise ContestError(422, "duplicate_criterion", f"Tiêu chí “{c.criterion_id}” bị nhập hai lần.")
         out[c.criterion_id] = c.score
     return out
 
@@ -74,12 +74,12 @@ def _phase(runtime: Runtime, phase_id: str | None) -> str:
 
 def _self_or_reader(actor: Actor, judge_id: str) -> None:
     if actor.id != judge_id and actor.role not in ("head_judge", "organizer"):
-        raise ApiError(403, "forbidden", "Bạn chỉ được xem phần chấm của chính mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được xem phần chấm của chính mình.")
 
 
 def _self_only(actor: Actor, judge_id: str) -> None:
     if actor.id != judge_id:
-        raise ApiError(403, "forbidden", "Bạn chỉ được chấm điểm bằng tài khoản của chính mình.")
+        raise ContestError(403, "forbidden", "Bạn chỉ được chấm điểm bằng tài khoản của chính mình.")
 
 
 @router.get("/api/judging/rubrics")
@@ -98,11 +98,11 @@ async def assignments(judge_id: str, actor: ActorDep, runtime: RuntimeDep, phase
     _self_or_reader(actor, judge_id)
     target = target_for(runtime.contest, _phase(runtime, phase_id))
     if target.kind == "essays":
-        raise ApiError(422, "use_essays", "Bài tự luận được chấm ở mục /api/essays.")
+        raise ContestError(422, "use_essays", "Bài tự luận được chấm ở mục /api/essays.")
     async with runtime.pool.acquire() as conn:
         judge = await store_staff.get(conn, judge_id)
         if judge is None or judge.role not in ("judge", "head_judge"):
-            raise ApiError(404, "not_found", "Không tìm thấy giám khảo.")
+            raise ContestError(404, "not_found", "Không tìm thấy giám khảo.")
         if target.kind == "stage":
             ids = [f["initiative_id"] for f in await store_stage.finalists(conn)]
             _, subjects = await store_initiatives.search(conn, ids=ids, statuses=["approved"], limit=1000)
@@ -151,10 +151,7 @@ async def declare_conflict(judge_id: str, body: ConflictIn, actor: JudgeDep, run
     _self_only(actor, judge_id)
     target = target_for(runtime.contest, _phase(runtime, body.phase_id))
     async with runtime.pool.acquire() as conn:
-        try:
-            await scoring.subject_unit(conn, target, body.subject_id)
-        except Rejected as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        await scoring.subject_unit(conn, target, body.subject_id)
         await store_judging.declare_conflict(conn, judge_id, target.phase.id, body.subject_id, body.reason)
     return {"judge_id": judge_id, "phase_id": target.phase.id, "subject_id": body.subject_id, "recused": "declared"}
 
@@ -198,7 +195,7 @@ async def flag_outlier(body: FlagIn, actor: ActorDep, runtime: RuntimeDep) -> di
     async with runtime.pool.acquire() as conn:
         if not await store_judging.latest(conn, target.phase.id, judge_id=body.judge_id,
                                           subject_ids=[body.subject_id]):
-            raise ApiError(404, "not_found", "Giám khảo này chưa chấm bài này.")
+            raise ContestError(404, "not_found", "Giám khảo này chưa chấm bài này.")
         return await store_judging.flag(conn, phase_id=target.phase.id, subject_id=body.subject_id,
                                         judge_id=body.judge_id, flagged_by=actor.id, note=body.note)
 
@@ -220,7 +217,7 @@ async def set_assignments(judge_id: str, body: AssignmentsIn, _: OrganizerDep, r
     async with runtime.pool.acquire() as conn, conn.transaction():
         judge = await store_staff.get(conn, judge_id)
         if judge is None or judge.role not in ("judge", "head_judge"):
-            raise ApiError(404, "not_found", "Không tìm thấy giám khảo.")
+            raise ContestError(404, "not_found", "Không tìm thấy giám khảo.")
         await store_judging.set_assignments(conn, judge_id, target.phase.id, sorted(set(body.subject_ids)))
     return {"judge_id": judge_id, "phase_id": target.phase.id,
             "mode": "explicit" if body.subject_ids else "all", "subject_ids": sorted(set(body.subject_ids))}

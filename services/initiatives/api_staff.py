@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -15,7 +14,8 @@ from services.initiatives.login_throttle import LoginThrottle
 from services.initiatives.security import ActorDep, OrganizerDep
 from services.initiatives.settings import InitiativesSettings
 from shared.client_address import client_ip
-from shared.http import ApiError
+from shared.errors import ContestError
+from shared.ratelimit import too_many_requests
 from shared.service import Runtime, RuntimeDep
 from shared.text import PersonName
 
@@ -64,17 +64,16 @@ async def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> dict:
     ip = client_ip(request, runtime.settings.trusted_proxies)  # type: ignore[attr-defined]
     wait = throttle.retry_after(username, ip)
     if wait > 0:
-        raise ApiError(429, "rate_limited", "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
-                       headers={"Retry-After": str(math.ceil(wait))})
+        raise too_many_requests(wait, "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.")
     async with runtime.pool.acquire() as conn:
         found = await store_staff.credentials(conn, username)
     staff, stored_hash = found if found else (None, None)
     if not verify_password(stored_hash, body.password) or staff is None:
         throttle.failed(username, ip)
-        raise ApiError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+        raise ContestError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
     throttle.succeeded(username, ip)
     if not staff.active:
-        raise ApiError(403, "account_disabled", "Tài khoản đã bị khóa.")
+        raise ContestError(403, "account_disabled", "Tài khoản đã bị khóa.")
     settings = runtime.settings
     token = issue_staff_token(
         settings.staff_token_secret.get_secret_value(), staff_id=staff.id, role=staff.role,  # type: ignore[attr-defined]
@@ -95,18 +94,18 @@ async def me(actor: ActorDep, runtime: RuntimeDep) -> dict:
 async def create_staff(body: StaffIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
     units = runtime.contest.units_by_id
     if body.role == "unit_rep" and not body.unit_id:
-        raise ApiError(422, "unit_required", "Tài khoản đại diện đơn vị phải gắn với một đơn vị.")
+        raise ContestError(422, "unit_required", "Tài khoản đại diện đơn vị phải gắn với một đơn vị.")
     if body.role == "organizer" and body.unit_id:
-        raise ApiError(422, "unit_not_allowed", "Tài khoản ban tổ chức không gắn với đơn vị.")
+        raise ContestError(422, "unit_not_allowed", "Tài khoản ban tổ chức không gắn với đơn vị.")
     if body.unit_id and body.unit_id not in units:
-        raise ApiError(422, "unknown_unit", f"Không có đơn vị “{body.unit_id}”.")
+        raise ContestError(422, "unknown_unit", f"Không có đơn vị “{body.unit_id}”.")
     async with runtime.pool.acquire() as conn:
         staff = await store_staff.create(
             conn, staff_id=body.username, display_name=body.display_name, role=body.role,
             unit_id=body.unit_id, password_hash=hash_password(body.password),
         )
     if staff is None:
-        raise ApiError(409, "already_exists",
+        raise ContestError(409, "already_exists",
                        "Tên đăng nhập đã tồn tại, hoặc đơn vị này đã có tài khoản đại diện.")
     return staff.public()
 
@@ -122,11 +121,11 @@ async def list_staff(_: OrganizerDep, runtime: RuntimeDep, role: str | None = No
 async def update_staff(staff_id: str, body: StaffPatch, _: OrganizerDep, runtime: RuntimeDep) -> dict:
     async with runtime.pool.acquire() as conn:
         if await store_staff.get(conn, staff_id) is None:
-            raise ApiError(404, "not_found", "Không tìm thấy tài khoản.")
+            raise ContestError(404, "not_found", "Không tìm thấy tài khoản.")
         staff = await store_staff.update(
             conn, staff_id, display_name=body.display_name, active=body.active,
             password_hash=hash_password(body.password) if body.password else None,
         )
     if staff is None:
-        raise ApiError(409, "already_exists", "Đơn vị này đã có một tài khoản đại diện đang hoạt động.")
+        raise ContestError(409, "already_exists", "Đơn vị này đã có một tài khoản đại diện đang hoạt động.")
     return staff.public()

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.initiatives import scoring, store_initiatives, store_judging, store_stage
 from services.initiatives.api_judging import CriterionIn, criteria_map, rubric_json
 from services.initiatives.security import JudgeDep, OrganizerDep
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["essays", "stage"])
@@ -68,7 +68,7 @@ async def essay(essay_id: str, actor: JudgeDep, runtime: RuntimeDep) -> dict:
         row = await store_stage.essay(conn, essay_id)
         history = await store_judging.history(conn, actor.id, runtime.contest.quiz.phase_id, essay_id)
     if row is None:
-        raise ApiError(404, "not_found", "Không tìm thấy bài tự luận.")
+        raise ContestError(404, "not_found", "Không tìm thấy bài tự luận.")
     return {"essay_id": essay_id, "question_id": row["question_id"], "text": row["text"],
             "criteria": rubric_json(runtime.contest.essay_rubric()), "history": [h.public() for h in history]}
 
@@ -118,13 +118,13 @@ async def stage_console(actor: JudgeDep, runtime: RuntimeDep) -> dict:
 async def set_finalists(body: FinalistsIn, _: OrganizerDep, runtime: RuntimeDep) -> dict:
     ids = body.initiative_ids
     if len(set(ids)) != len(ids):
-        raise ApiError(422, "duplicate_finalist", "Một sáng kiến được chọn hai lần.")
+        raise ContestError(422, "duplicate_finalist", "Một sáng kiến được chọn hai lần.")
     async with runtime.pool.acquire() as conn, conn.transaction():
         await store_stage.lock_stage(conn)
         _, found = await store_initiatives.search(conn, ids=ids, statuses=["approved"], limit=1000)
         missing = sorted(set(ids) - {i.id for i in found})
         if missing:
-            raise ApiError(422, "not_approved", f"Không phải sáng kiến đã duyệt: {', '.join(missing)}.")
+            raise ContestError(422, "not_approved", f"Không phải sáng kiến đã duyệt: {', '.join(missing)}.")
         await store_stage.set_finalists(conn, ids)
     return await _stage_view(runtime)
 
@@ -133,7 +133,7 @@ async def _set_scoring(runtime: RuntimeDep, initiative_id: str, change: Callable
     async with runtime.pool.acquire() as conn, conn.transaction():
         await store_stage.lock_stage(conn)
         if await store_stage.is_open(conn, initiative_id) is None:
-            raise ApiError(404, "not_finalist", "Sáng kiến này không có trong danh sách chung kết.")
+            raise ContestError(404, "not_finalist", "Sáng kiến này không có trong danh sách chung kết.")
         await change(conn, initiative_id)
     return await _stage_view(runtime)
 

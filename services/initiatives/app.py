@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from services.initiatives import api_initiatives, api_judging, api_staff, api_stage, handlers
-from services.initiatives.domain import Rejected
 from services.initiatives.settings import InitiativesSettings
 from services.initiatives.telemetry import InitiativesMetrics
-from shared.http import error_response
 from shared.pages import Pages
 from shared.service import Runtime, ServiceSpec, build_app
 
@@ -40,11 +38,6 @@ def create_app(settings: InitiativesSettings | None = None) -> FastAPI:
         on_startup=_startup,
         static={"/static/initiatives": HERE / "web" / "static"},
     ))
-
-    @app.exception_handler(Rejected)
-    async def _rejected(_: Request, exc: Rejected) -> JSONResponse:
-        details = [{"field": exc.field, "message": exc.code}] if exc.field else None
-        return error_response(exc.status, exc.code, exc.message, details)
 
     @app.get("/initiatives", include_in_schema=False)
     async def _slash() -> RedirectResponse:

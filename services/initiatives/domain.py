@@ -11,21 +11,9 @@ from datetime import datetime
 from typing import Literal
 
 from shared.contest import Contest, Phase, Rubric
+from shared.errors import ContestError
 
-Role = Literal["unit_rep", "judge", "head_judge", "organizer"]
-ROLES: tuple[str, ...] = ("unit_rep", "judge", "head_judge", "organizer")
-JUDGING_ROLES = frozenset({"judge", "head_judge"})
-Status = Literal["draft", "submitted", "returned", "approved", "withdrawn"]
-EDITABLE = frozenset({"draft", "returned"})
 SubjectType = Literal["initiative", "attempt"]
-
-
-class Rejected(Exception):
-    """A rule said no: `status` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
 
 
 # --- ids ------------------------------------------------------------------------------------
@@ -48,9 +36,9 @@ def phase_state(phase: Phase, now: datetime) -> Literal["upcoming", "open", "clo
 def require_open(phase: Phase, now: datetime, what: str) -> None:
     state = phase_state(phase, now)
     if state == "closed":
-        raise Rejected(409, "phase_closed", f"Giai đoạn “{phase.name}” đã kết thúc, không thể {what} nữa.")
+        raise ContestError(409, "phase_closed", f"Giai đoạn “{phase.name}” đã kết thúc, không thể {what} nữa.")
     if state == "upcoming":
-        raise Rejected(409, "phase_not_open", f"Giai đoạn “{phase.name}” chưa mở, chưa thể {what}.")
+        raise ContestError(409, "phase_not_open", f"Giai đoạn “{phase.name}” chưa mở, chưa thể {what}.")
 
 
 @dataclass(frozen=True)
@@ -67,14 +55,14 @@ def target_for(contest: Contest, phase_id: str) -> Target:
     try:
         phase = contest.phase(phase_id)
     except KeyError:
-        raise Rejected(404, "unknown_phase", f"Không có giai đoạn “{phase_id}”.") from None
+        raise ContestError(404, "unknown_phase", f"Không có giai đoạn “{phase_id}”.") from None
     if phase_id == contest.initiatives.phase_id:
         return Target(phase, "initiative", contest.initiatives.rubric, "initiatives")
     if phase_id == contest.stage.phase_id:
         return Target(phase, "initiative", contest.stage.rubric, "stage")
     if phase_id == contest.quiz.phase_id:
         return Target(phase, "attempt", contest.essay_rubric(), "essays")
-    raise Rejected(404, "unknown_phase", f"Giai đoạn “{phase_id}” không có phần chấm điểm.")
+    raise ContestError(404, "unknown_phase", f"Giai đoạn “{phase_id}” không có phần chấm điểm.")
 
 
 def essay_grading_closes_at(contest: Contest) -> datetime:
@@ -97,16 +85,16 @@ def validate_scores(rubric: Rubric, given: Mapping[str, float]) -> list[Criterio
     known = {c.id for c in rubric.criteria}
     for cid in given:
         if cid not in known:
-            raise Rejected(422, "unknown_criterion", f"Tiêu chí “{cid}” không có trong thang điểm.", field=cid)
+            raise ContestError(422, "unknown_criterion", f"Tiêu chí “{cid}” không có trong thang điểm.", field=cid)
     out: list[CriterionValue] = []
     for c in rubric.criteria:
         if c.id not in given:
-            raise Rejected(422, "missing_criterion", f"Chưa chấm tiêu chí “{c.name}”.", field=c.id)
+            raise ContestError(422, "missing_criterion", f"Chưa chấm tiêu chí “{c.name}”.", field=c.id)
         value = given[c.id]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise Rejected(422, "invalid_score", f"Điểm tiêu chí “{c.name}” phải là một số.", field=c.id)
+            raise ContestError(422, "invalid_score", f"Điểm tiêu chí “{c.name}” phải là một số.", field=c.id)
         if value < 0 or value > c.max:
-            raise Rejected(
+            raise ContestError(
                 422, "score_out_of_range",
                 f"Điểm tiêu chí “{c.name}” phải từ 0 đến {c.max:g} (đã nhập {value:g}).", field=c.id,
             )
@@ -201,7 +189,7 @@ def spread(totals: Mapping[str, float], threshold: float) -> Spread:
 
 
 def check_transition(status: str, action: Literal["edit", "submit", "approve", "return", "withdraw"]) -> str:
-    """The status after `action`, or Rejected(409) when the current status does not allow it."""
+    """The status after `action`, or ContestError(409) when the current status does not allow it."""
     allowed = {
         "edit": ({"draft", "returned"}, None),
         "submit": ({"draft", "returned"}, "submitted"),
@@ -210,7 +198,7 @@ def check_transition(status: str, action: Literal["edit", "submit", "approve", "
         "withdraw": ({"approved"}, "withdrawn"),
     }[action]
     if status not in allowed[0]:
-        raise Rejected(409, "invalid_status", _TRANSITION_MESSAGES[action].format(status=STATUS_NAMES[status]))
+        raise ContestError(409, "invalid_status", _TRANSITION_MESSAGES[action].format(status=STATUS_NAMES[status]))
     return allowed[1] or status
 
 

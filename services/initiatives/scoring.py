@@ -10,7 +10,6 @@ import asyncpg
 from services.initiatives import store_initiatives, store_judging, store_stage
 from services.initiatives.domain import (
     RECUSAL_MESSAGES,
-    Rejected,
     Target,
     essay_grading_closes_at,
     next_revision,
@@ -23,6 +22,7 @@ from services.initiatives.domain import (
 from services.initiatives.security import Actor
 from services.initiatives.store_judging import StoredScore
 from services.initiatives.telemetry import metrics_of
+from shared.errors import ContestError
 from shared.events import JUDGE_SCORED, CriterionScore, JudgeScored
 from shared.service import Runtime
 
@@ -30,22 +30,22 @@ from shared.service import Runtime
 def check_window(runtime: Runtime, target: Target, now: datetime) -> None:
     if target.kind == "essays":
         if now >= essay_grading_closes_at(runtime.contest):
-            raise Rejected(409, "phase_closed", "Đã hết thời hạn chấm bài tự luận.")
+            raise ContestError(409, "phase_closed", "Đã hết thời hạn chấm bài tự luận.")
         return
     require_open(target.phase, now, "chấm điểm")
 
 
 async def subject_unit(conn: asyncpg.Connection, target: Target, subject_id: str) -> str | None:
-    """The subject's unit (for recusal); Rejected(404) when it is not something this phase scores."""
+    """The subject's unit (for recusal); ContestError(404) when it is not something this phase scores."""
     if target.kind == "essays":
         if await store_stage.essay(conn, subject_id) is None:
-            raise Rejected(404, "not_found", "Không tìm thấy bài tự luận.")
+            raise ContestError(404, "not_found", "Không tìm thấy bài tự luận.")
         return None  # anonymous: no unit-based recusal
     ini = await store_initiatives.get(conn, subject_id)
     if ini is None or ini.status != "approved":
-        raise Rejected(404, "not_found", "Không tìm thấy sáng kiến đã được duyệt.")
+        raise ContestError(404, "not_found", "Không tìm thấy sáng kiến đã được duyệt.")
     if target.kind == "stage" and await store_stage.is_open(conn, subject_id) is None:
-        raise Rejected(404, "not_finalist", "Sáng kiến này không vào chung kết sân khấu.")
+        raise ContestError(404, "not_finalist", "Sáng kiến này không vào chung kết sân khấu.")
     return ini.unit_id
 
 
@@ -54,11 +54,11 @@ async def check_access(conn: asyncpg.Connection, actor: Actor, target: Target, s
     unit = await subject_unit(conn, target, subject_id)
     explicit = await store_judging.explicit_assignments(conn, actor.id, target.phase.id)
     if explicit is not None and subject_id not in explicit:
-        raise Rejected(403, "not_assigned", "Bài này không được phân công cho bạn chấm.")
+        raise ContestError(403, "not_assigned", "Bài này không được phân công cho bạn chấm.")
     declared = subject_id in await store_judging.declared_conflicts(conn, actor.id, target.phase.id)
     reason = recusal_reason(actor.unit_id, unit, declared=declared)
     if reason:
-        raise Rejected(403, "recused", RECUSAL_MESSAGES[reason])
+        raise ContestError(403, "recused", RECUSAL_MESSAGES[reason])
 
 
 async def submit(runtime: Runtime, actor: Actor, *, phase_id: str, subject_id: str,
@@ -72,11 +72,11 @@ async def submit(runtime: Runtime, actor: Actor, *, phase_id: str, subject_id: s
         async with runtime.pool.acquire() as conn, conn.transaction():
             await check_access(conn, actor, target, subject_id)
             if target.kind == "stage" and not await store_stage.is_open(conn, subject_id):
-                raise Rejected(409, "scoring_closed", "Phần chấm điểm cho đội thi này chưa mở hoặc đã đóng.")
+                raise ContestError(409, "scoring_closed", "Phần chấm điểm cho đội thi này chưa mở hoặc đã đóng.")
             await store_judging.lock_subject(conn, actor.id, phase_id, subject_id)
             previous = await store_judging.history(conn, actor.id, phase_id, subject_id)
             if abstain and any(not p.abstain for p in previous):
-                raise Rejected(409, "already_scored",
+                raise ContestError(409, "already_scored",
                                "Bạn đã chấm bài này; hãy sửa điểm thay vì bỏ phiếu trắng.")
             revision = next_revision(p.revision for p in previous)
             total = None if abstain else rubric_total(target.rubric, values)
@@ -95,7 +95,7 @@ async def submit(runtime: Runtime, actor: Actor, *, phase_id: str, subject_id: s
                     total=total, revision=revision, scored_at=now,
                 ))
                 await store_judging.resolve_flags(conn, actor.id, phase_id, subject_id)
-    except Rejected as exc:
+    except ContestError as exc:
         metrics_of(runtime).scores_submitted.labels(kind, exc.code if exc.status != 422 else "invalid").inc()
         raise
     metrics_of(runtime).scores_submitted.labels(kind, "abstained" if abstain else "scored").inc()

@@ -12,7 +12,7 @@ from services.initiatives import store_staff
 from services.initiatives.accounts import InvalidStaffToken, decode_staff_token
 from services.initiatives.settings import InitiativesSettings
 from shared.auth import bearer
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import RuntimeDep
 
 
@@ -26,10 +26,6 @@ class Actor:
     @property
     def is_organizer(self) -> bool:
         return self.role == "organizer"
-
-    @property
-    def is_judge(self) -> bool:
-        return self.role in ("judge", "head_judge")
 
 
 ADMIN = Actor(id="admin", role="organizer", unit_id=None, display_name="Ban tổ chức")
@@ -46,14 +42,14 @@ async def current_actor(runtime: RuntimeDep, authorization: Annotated[str | None
         claims = decode_staff_token(settings.staff_token_secret.get_secret_value(), token)
     except InvalidStaffToken as exc:
         if exc.expired:
-            raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
-        raise ApiError(401, "invalid_token", "Mã đăng nhập không hợp lệ.") from None
+            raise ContestError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
+        raise ContestError(401, "invalid_token", "Mã đăng nhập không hợp lệ.") from None
     async with runtime.pool.acquire() as conn:
         staff = await store_staff.get(conn, claims["sub"])
     if staff is None or not staff.active:
-        raise ApiError(401, "account_disabled", "Tài khoản không còn hoạt động.")
+        raise ContestError(401, "account_disabled", "Tài khoản không còn hoạt động.")
     if claims.get("ver") != staff.token_version:  # the password changed since this token was issued
-        raise ApiError(401, "token_revoked", "Mật khẩu đã đổi, vui lòng đăng nhập lại.")
+        raise ContestError(401, "token_revoked", "Mật khẩu đã đổi, vui lòng đăng nhập lại.")
     return Actor(id=staff.id, role=staff.role, unit_id=staff.unit_id, display_name=staff.display_name)
 
 
@@ -62,7 +58,7 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
-        raise ApiError(403, "forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này.")
+        raise ContestError(403, "forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này.")
 
 
 async def organizer(actor: ActorDep) -> Actor:

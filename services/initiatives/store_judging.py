@@ -38,14 +38,6 @@ async def lock_subject(conn: asyncpg.Connection, judge_id: str, phase_id: str, s
                        f"score:{judge_id}:{phase_id}:{subject_id}")
 
 
-async def revisions(conn: asyncpg.Connection, judge_id: str, phase_id: str, subject_id: str) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT revision FROM scores WHERE judge_id = $1 AND phase_id = $2 AND subject_id = $3",
-        judge_id, phase_id, subject_id,
-    )
-    return [r["revision"] for r in rows]
-
-
 async def insert(conn: asyncpg.Connection, *, judge_id: str, phase_id: str, subject_type: str, subject_id: str,
                  revision: int, criteria: list[CriterionValue], total: float | None, abstain: bool,
                  scored_at: datetime) -> StoredScore:

@@ -9,16 +9,12 @@ from starlette.datastructures import UploadFile
 
 from services.quiz import bank, bank_checks, store
 from services.quiz.deps import Rt
-from services.quiz.domain import Question, QuizError
-from shared.auth import check_admin
-from shared.service import Runtime
+from services.quiz.domain import Question
+from shared.errors import ContestError
+from shared.service import Runtime, check_admin_token
 
 router = APIRouter(tags=["quiz admin"])
 Auth = Annotated[str | None, Header(alias="Authorization")]
-
-
-def _admin(rt: Runtime, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
 
 
 async def import_bank(rt: Runtime, questions: list[Question], *, round_id: str | None, source: str) -> dict:
@@ -34,7 +30,7 @@ async def _read_upload(request: Request) -> tuple[bytes, str | None, str | None]
         form = await request.form(max_files=1, max_fields=10)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise QuizError(422, "missing_file", "Hãy chọn tệp ngân hàng câu hỏi (trường 'file').")
+            raise ContestError(422, "missing_file", "Hãy chọn tệp ngân hàng câu hỏi (trường 'file').")
         return await upload.read(), upload.filename, upload.content_type
     return await request.body(), None, ctype
 
@@ -49,12 +45,12 @@ async def upload_questions(
     Every row is checked; any error rejects the whole file (422 with `details` = row errors) and
     imports nothing. A successful import becomes the current version; running attempts keep theirs.
     """
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     if round_id is not None and rt.contest.round(round_id) is None:
-        raise QuizError(422, "unknown_round", f"Không có vòng thi {round_id!r}.")
+        raise ContestError(422, "unknown_round", f"Không có vòng thi {round_id!r}.")
     data, filename, ctype = await _read_upload(request)
     if not data:
-        raise QuizError(422, "empty_file", "Tệp tải lên trống.")
+        raise ContestError(422, "empty_file", "Tệp tải lên trống.")
     fmt = bank.detect_format(filename, ctype, data)
     questions = bank.parse_bank(data, fmt)
     await bank_checks.check_import(rt, questions, round_id)
@@ -63,7 +59,7 @@ async def upload_questions(
 
 @router.get("/api/admin/questions")
 async def list_banks(rt: Rt, authorization: Auth = None) -> dict[str, Any]:
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     async with rt.pool.acquire() as conn:
         versions = await store.list_banks(conn, rt.contest.contest_id)
     return {"versions": [{**v, "created_at": v["created_at"].isoformat()} for v in versions]}

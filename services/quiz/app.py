@@ -10,18 +10,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
 
 from services.quiz import admin, api, bank, bank_checks, closing, pages, review_api, stats_api, store
 from services.quiz.deps import QuizDeps
-from services.quiz.domain import QuizError, excluded_phones
+from services.quiz.domain import excluded_phones
 from services.quiz.settings import QuizSettings
 from services.quiz.sms import sms_sender
 from shared.auth import generate_keypair
 from shared.contest import bank_path
-from shared.http import error_response
+from shared.errors import ContestError
 from shared.ratelimit import RateLimiter
 from shared.service import Runtime, ServiceSpec, build_app
 
@@ -55,7 +54,7 @@ async def load_initial_bank(rt: Runtime) -> None:
             return
         try:
             questions = bank.parse_bank(path.read_bytes(), "json")
-        except QuizError as exc:
+        except ContestError as exc:
             raise SystemExit(f"quiz.bank_file {path} is invalid: {exc.message} {exc.details}") from None
         version = await store.insert_bank(conn, contest_id=rt.contest.contest_id, round_id=None,
                                           source=path.name, questions=questions)
@@ -123,9 +122,5 @@ def create_app(settings: QuizSettings | None = None) -> FastAPI:
         active=Gauge(f"{name}_active_participants", "Open attempts (participants taking the quiz now)",
                      registry=registry),
     )
-
-    @app.exception_handler(QuizError)
-    async def _quiz_error(_: Request, exc: QuizError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
 
     return app

@@ -9,8 +9,9 @@ from typing import Any
 
 from services.quiz import blueprint, closing, domain, store, store_answers
 from services.quiz.deps import quiz
-from services.quiz.domain import Question, QuizError
+from services.quiz.domain import Question
 from services.quiz.participants import NOT_ALLOWED, excluded
+from shared.errors import ContestError
 from shared.events import format_utc
 from shared.service import Runtime
 
@@ -38,7 +39,7 @@ async def _bank(rt: Runtime, conn: Any, round_id: str) -> tuple[int, list[Questi
     deps = quiz(rt)
     version = await store.current_bank_version(conn, rt.contest.contest_id, round_id)
     if version is None:
-        raise QuizError(503, "no_bank", "Ngân hàng câu hỏi chưa sẵn sàng. Vui lòng quay lại sau ít phút.")
+        raise ContestError(503, "no_bank", "Ngân hàng câu hỏi chưa sẵn sàng. Vui lòng quay lại sau ít phút.")
     if version not in deps.bank_cache:
         deps.bank_cache[version] = await store.bank_questions(conn, version)
     return version, deps.bank_cache[version]
@@ -48,10 +49,10 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
     rules = rt.contest.quiz
     rnd = rt.contest.round(round_id)
     if rnd is None:
-        raise QuizError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
     now = datetime.now(UTC)
     if not domain.round_is_open(rnd, now):
-        raise QuizError(409, "round_closed", f"{rnd.name} hiện không mở. Vui lòng xem lịch thi trên trang chủ.")
+        raise ContestError(409, "round_closed", f"{rnd.name} hiện không mở. Vui lòng xem lịch thi trên trang chủ.")
     async with rt.pool.acquire() as conn:
         # This participant's overdue attempts get their result now (with what was saved), not at the
         # next sweep; committed on its own, so a start refused below does not undo it.
@@ -63,14 +64,14 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
             # The participant row lock serialises concurrent starts of one participant (limit, one open).
             p = await store.participant(conn, participant_id, lock=True)
             if p is None:
-                raise QuizError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
+                raise ContestError(401, "unknown_participant", "Không tìm thấy người dự thi; vui lòng đăng ký lại.")
             if excluded(rt, p.phone):
                 raise NOT_ALLOWED
             if p.duplicate_of is not None:
-                raise QuizError(403, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng "
+                raise ContestError(403, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng "
                                 "ký trước nên không thể dự thi; vui lòng đăng nhập bằng số điện thoại của bạn.")
             if rules.require_verified_phone and not p.phone_verified:
-                raise QuizError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP trước khi bắt "
+                raise ContestError(403, "phone_unverified", "Vui lòng xác minh số điện thoại bằng mã OTP trước khi bắt "
                                 "đầu lượt thi.")
             used, open_id = await store.attempt_stats(conn, participant_id, round_id)
             domain.check_can_start(attempts_in_round=used, limit=rules.attempts_per_round, open_attempt_id=open_id)
@@ -95,9 +96,7 @@ async def start(rt: Runtime, participant_id: str, round_id: str) -> dict[str, An
 
 async def get(rt: Runtime, participant_id: str, attempt_id: str) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise QuizError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         saved = await store_answers.saved(conn, attempt_id) if a.status == "open" else {}
     fq = rt.contest.quiz.free_question.question_id
     # What the server saved, so another device (or a cleared browser) resumes where the participant was.
@@ -112,9 +111,7 @@ async def submit(
     # Read, then one conditional statement that stores the result and its event. Concurrent submits
     # (and the sweeper) race on that statement; exactly one wins and the others read its result.
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise QuizError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         if a.status == "submitted" and a.result is not None:
             return a.result  # idempotent: the same result, no new event
         now = datetime.now(UTC)
@@ -130,7 +127,7 @@ async def submit(
             if a.status == "submitted" and a.result is not None:
                 return a.result  # the sweeper closed it first
         if a.status != "open" or domain.is_late(now, a.deadline, rules.grace_seconds):
-            raise QuizError(409, "attempt_expired", "Đã hết thời gian làm bài của lượt thi này nên bài nộp không "
+            raise ContestError(409, "attempt_expired", "Đã hết thời gian làm bài của lượt thi này nên bài nộp không "
                             "được ghi nhận.", {"deadline": format_utc(a.deadline)})
         chosen = domain.check_answers(a.questions, answers)
         fq = rules.free_question
@@ -148,7 +145,7 @@ async def submit(
             again = await store.attempt(conn, attempt_id)
             if again is not None and again.status == "submitted" and again.result is not None:
                 return again.result  # a concurrent submit won: the same answer for both
-            raise QuizError(409, "attempt_not_open", "Lượt thi này không còn mở.")
+            raise ContestError(409, "attempt_not_open", "Lượt thi này không còn mở.")
     return result
 
 
@@ -159,11 +156,9 @@ async def save_answers(
     """Save answers as they are chosen (idempotent; per question the highest `seq` wins)."""
     rules = rt.contest.quiz
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise QuizError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         if a.status != "open" or domain.is_late(datetime.now(UTC), a.deadline, rules.grace_seconds):
-            raise QuizError(409, "attempt_not_open", "Lượt thi này đã đóng; câu trả lời không được lưu thêm.",
+            raise ContestError(409, "attempt_not_open", "Lượt thi này đã đóng; câu trả lời không được lưu thêm.",
                             {"status": a.status})
         chosen = domain.check_answers(a.questions, [(qid, key) for qid, key, _ in answers])
         rows = [store_answers.SavedAnswer(qid, chosen[qid], None, seq) for qid, _, seq in answers]

@@ -11,10 +11,11 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from services.quiz.domain import Option, Question, QuizError
+from services.quiz.domain import Option, Question
+from shared.errors import ContestError
 
 MAX_ERRORS = 200
 MAX_QUESTIONS = 10_000
@@ -61,14 +62,14 @@ class RawQuestion:
     level: Any = None
 
 
-def bank_error(errors: list[RowError], message: str | None = None) -> QuizError:
+def bank_error(errors: list[RowError], message: str | None = None) -> ContestError:
     shown = errors[:MAX_ERRORS]
     msg = message or f"Ngân hàng câu hỏi có {len(errors)} lỗi; chưa nhập câu hỏi nào. Sửa các dòng được liệt kê rồi tải lại."
-    return QuizError(422, "invalid_bank", msg, shown and [e.as_dict() for e in shown])
+    return ContestError(422, "invalid_bank", msg, shown and [e.as_dict() for e in shown])
 
 
-def _file_error(message: str) -> QuizError:
-    return QuizError(422, "invalid_bank_file", message, [{"row": 0, "field": "(file)", "message": message}])
+def _file_error(message: str) -> ContestError:
+    return ContestError(422, "invalid_bank_file", message, [{"row": 0, "field": "(file)", "message": message}])
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -83,78 +84,124 @@ def _text(value: Any) -> str:
 
 
 def validate(raw: list[RawQuestion]) -> list[Question]:
-    """Every rule on every row; raise QuizError 422 with all row errors, or return the questions."""
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    out: list[Question] = []
+    """Every rule on every row; raise ContestError 422 with all row errors, or return the questions."""
     if not raw:
         raise bank_error([RowError(0, "(file)", "Tệp không có câu hỏi nào.")])
     if len(raw) > MAX_QUESTIONS:
         raise bank_error([RowError(0, "(file)", f"Tệp có quá {MAX_QUESTIONS} câu hỏi.")])
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}  # question id → the row that first used it
+    out: list[Question] = []
     for item in raw:
-        row_errors: list[RowError] = []
-
-        def err(field: str, message: str, row: int = item.row, sink: list[RowError] = row_errors) -> None:
-            sink.append(RowError(row, field, message))
-
-        qid = _text(item.id).strip()
-        if not qid:
-            err("id", "Thiếu mã câu hỏi.")
-        elif not _ID.match(qid):
-            err("id", f"Mã câu hỏi {qid!r} chỉ được gồm chữ không dấu, số, '-', '_' hoặc '.' (tối đa 64 ký tự).")
-        elif qid in seen:
-            err("id", f"Mã câu hỏi {qid!r} trùng với dòng {seen[qid]}.")
-        else:
-            seen[qid] = item.row
-        text = _text(item.text)
-        if not text.strip():
-            err("text", "Thiếu nội dung câu hỏi.")
-        elif len(text) > 2000:
-            err("text", "Nội dung câu hỏi dài quá 2000 ký tự.")
-        options: list[Option] = []
-        flagged: list[str] = []
-        keys: set[str] = set()
-        for key_raw, opt_raw, flag in item.options:
-            key, opt_text = _text(key_raw).strip(), _text(opt_raw)
-            if not key or not _KEY.match(key):
-                err("options", f"Khóa phương án {key!r} không hợp lệ (ví dụ A, B, C, D).")
-                continue
-            if key in keys:
-                err(f"option_{key}", f"Phương án {key} bị trùng.")
-                continue
-            if not opt_text.strip():
-                err(f"option_{key}", f"Phương án {key} không có nội dung.")
-                continue
-            keys.add(key)
-            options.append(Option(key, opt_text))
-            if flag is True:
-                flagged.append(key)
-        if not 2 <= len(item.options) <= 6:
-            err("options", f"Mỗi câu hỏi cần từ 2 đến 6 phương án (đang có {len(item.options)}).")
-        answer = _text(item.answer).strip()
-        if answer and flagged and flagged != [answer]:
-            err("answer", "Đáp án không khớp với phương án được đánh dấu đúng.")
-        correct = [answer] if answer else flagged
-        if len(correct) != 1 or any(sep in correct[0] for sep in ",;/ "):
-            err("answer", "Mỗi câu hỏi phải có đúng một đáp án đúng.")
-        elif correct[0] not in keys and not any(e.field.startswith("option") for e in row_errors):
-            err("answer", f"Đáp án {correct[0]!r} không phải là một phương án của câu hỏi.")
-        topic = _text(item.topic).strip() or None
-        if topic is not None and not _TOPIC.match(topic):
-            err("topic", f"Chủ đề {topic!r} chỉ được gồm chữ thường không dấu, số, '-' hoặc '_' (ví dụ an-toan-so).")
-        level_raw = " ".join(_text(item.level).strip().lower().split())
-        level = _LEVELS.get(level_raw) if level_raw else None
-        if level_raw and level is None:
-            err("level", f"Mức độ {_text(item.level).strip()!r} không hợp lệ: dùng dễ, trung bình, khó "
-                         "(hoặc easy, medium, hard).")
-        if row_errors:
-            errors.extend(row_errors)
-        else:
-            out.append(Question(id=qid, text=text, options=tuple(options), answer=correct[0], topic=topic,
-                                level=level))
+        check = _RowCheck(item.row)
+        question = _question(item, seen, check)
+        if check.errors:
+            errors.extend(check.errors)
+        elif question is not None:
+            out.append(question)
     if errors:
         raise bank_error(errors)
     return out
+
+
+@dataclass
+class _RowCheck:
+    """The errors found in one row (all of them, not just the first)."""
+
+    row: int
+    errors: list[RowError] = field(default_factory=list)
+
+    def err(self, field_name: str, message: str) -> None:
+        self.errors.append(RowError(self.row, field_name, message))
+
+
+def _question(item: RawQuestion, seen: dict[str, int], check: _RowCheck) -> Question | None:
+    qid = _question_id(item, seen, check)
+    text = _question_text(item, check)
+    options, keys, flagged = _options(item, check)
+    answer = _answer(item, keys, flagged, check)
+    topic = _topic(item, check)
+    level = _level(item, check)
+    if check.errors or answer is None:
+        return None
+    return Question(id=qid, text=text, options=tuple(options), answer=answer, topic=topic, level=level)
+
+
+def _question_id(item: RawQuestion, seen: dict[str, int], check: _RowCheck) -> str:
+    qid = _text(item.id).strip()
+    if not qid:
+        check.err("id", "Thiếu mã câu hỏi.")
+    elif not _ID.match(qid):
+        check.err("id", f"Mã câu hỏi {qid!r} chỉ được gồm chữ không dấu, số, '-', '_' hoặc '.' (tối đa 64 ký tự).")
+    elif qid in seen:
+        check.err("id", f"Mã câu hỏi {qid!r} trùng với dòng {seen[qid]}.")
+    else:
+        seen[qid] = item.row
+    return qid
+
+
+def _question_text(item: RawQuestion, check: _RowCheck) -> str:
+    text = _text(item.text)
+    if not text.strip():
+        check.err("text", "Thiếu nội dung câu hỏi.")
+    elif len(text) > 2000:
+        check.err("text", "Nội dung câu hỏi dài quá 2000 ký tự.")
+    return text
+
+
+def _options(item: RawQuestion, check: _RowCheck) -> tuple[list[Option], set[str], list[str]]:
+    """(the valid options, their keys, the keys a spreadsheet marked correct)."""
+    options: list[Option] = []
+    flagged: list[str] = []
+    keys: set[str] = set()
+    for key_raw, opt_raw, flag in item.options:
+        key, opt_text = _text(key_raw).strip(), _text(opt_raw)
+        if not key or not _KEY.match(key):
+            check.err("options", f"Khóa phương án {key!r} không hợp lệ (ví dụ A, B, C, D).")
+            continue
+        if key in keys:
+            check.err(f"option_{key}", f"Phương án {key} bị trùng.")
+            continue
+        if not opt_text.strip():
+            check.err(f"option_{key}", f"Phương án {key} không có nội dung.")
+            continue
+        keys.add(key)
+        options.append(Option(key, opt_text))
+        if flag is True:
+            flagged.append(key)
+    if not 2 <= len(item.options) <= 6:
+        check.err("options", f"Mỗi câu hỏi cần từ 2 đến 6 phương án (đang có {len(item.options)}).")
+    return options, keys, flagged
+
+
+def _answer(item: RawQuestion, keys: set[str], flagged: list[str], check: _RowCheck) -> str | None:
+    """The one correct key (from the answer column or the marked option), or None with the error."""
+    answer = _text(item.answer).strip()
+    if answer and flagged and flagged != [answer]:
+        check.err("answer", "Đáp án không khớp với phương án được đánh dấu đúng.")
+    correct = [answer] if answer else flagged
+    if len(correct) != 1 or any(sep in correct[0] for sep in ",;/ "):
+        check.err("answer", "Mỗi câu hỏi phải có đúng một đáp án đúng.")
+        return None
+    if correct[0] not in keys and not any(e.field.startswith("option") for e in check.errors):
+        check.err("answer", f"Đáp án {correct[0]!r} không phải là một phương án của câu hỏi.")
+    return correct[0]
+
+
+def _topic(item: RawQuestion, check: _RowCheck) -> str | None:
+    topic = _text(item.topic).strip() or None
+    if topic is not None and not _TOPIC.match(topic):
+        check.err("topic", f"Chủ đề {topic!r} chỉ được gồm chữ thường không dấu, số, '-' hoặc '_' (ví dụ an-toan-so).")
+    return topic
+
+
+def _level(item: RawQuestion, check: _RowCheck) -> str | None:
+    level_raw = " ".join(_text(item.level).strip().lower().split())
+    level = _LEVELS.get(level_raw) if level_raw else None
+    if level_raw and level is None:
+        check.err("level", f"Mức độ {_text(item.level).strip()!r} không hợp lệ: dùng dễ, trung bình, khó "
+                           "(hoặc easy, medium, hard).")
+    return level
 
 
 # --- formats ----------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.quiz import blueprint, store
-from services.quiz.domain import Question, QuizError
+from services.quiz.domain import Question
 from shared.contest import Round
+from shared.errors import ContestError
 from shared.service import Runtime
 
 
@@ -30,14 +31,14 @@ async def check_at_startup(rt: Runtime) -> None:
                 continue  # no bank yet: imports are checked, attempts answer "no bank"
             try:
                 blueprint.check_fillable(rnd, await store.bank_questions(conn, version))
-            except QuizError as exc:
+            except ContestError as exc:
                 problems.append(f"  - quiz.rounds[{rnd.id}].blueprint (bank version {version}): {exc.message}")
     if problems:
         raise SystemExit("the question bank cannot fill the contest's blueprints:\n" + "\n".join(problems))
 
 
 async def check_import(rt: Runtime, questions: list[Question], round_id: str | None) -> None:
-    """QuizError 422 when the bank about to become current cannot fill a round it would serve."""
+    """ContestError 422 when the bank about to become current cannot fill a round it would serve."""
     async with rt.pool.acquire() as conn:
         own = {r["round_id"] for r in await conn.fetch(
             "SELECT DISTINCT round_id FROM bank_versions WHERE contest_id = $1 AND round_id IS NOT NULL",

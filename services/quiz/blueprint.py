@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 
-from services.quiz.domain import Question, QuizError, draw_questions
+from services.quiz.domain import Question, draw_questions, with_shuffled_options
 from shared.contest import LEVEL_NAMES, Blueprint, QuizRules, Round
+from shared.errors import ContestError
 
 
 def _cells(bank: Sequence[Question]) -> dict[tuple[str | None, str | None], list[Question]]:
@@ -90,12 +90,12 @@ def shortfalls(bp: Blueprint, bank: Sequence[Question]) -> list[str]:
 
 
 def check_fillable(rnd: Round, bank: Sequence[Question]) -> None:
-    """QuizError 422 naming the round and every missing cell, or nothing."""
+    """ContestError 422 naming the round and every missing cell, or nothing."""
     if rnd.blueprint is None:
         return
     problems = shortfalls(rnd.blueprint, bank)
     if problems:
-        raise QuizError(422, "blueprint_unfillable",
+        raise ContestError(422, "blueprint_unfillable",
                         f"Ngân hàng câu hỏi không đủ để ra đề theo khung của vòng {rnd.id} ({rnd.name}): "
                         + "; ".join(problems) + ".", {"round_id": rnd.id, "problems": problems})
 
@@ -105,7 +105,7 @@ def draw_to_blueprint(bank: Sequence[Question], bp: Blueprint, rng: random.Rando
     cells = _cells(bank)
     flow, short = _topic_allocation(bp, cells, rng)
     if short or any(sum(1 for q in bank if q.level == lv) < n for lv, n in bp.levels.items()):
-        raise QuizError(503, "blueprint_unfillable", "Ngân hàng câu hỏi hiện không đủ để ra đề cho vòng thi này. "
+        raise ContestError(503, "blueprint_unfillable", "Ngân hàng câu hỏi hiện không đủ để ra đề cho vòng thi này. "
                         "Ban tổ chức đã được thông báo; vui lòng quay lại sau.")
     picked: list[Question] = []
     taken: set[str] = set()
@@ -118,12 +118,7 @@ def draw_to_blueprint(bank: Sequence[Question], bp: Blueprint, rng: random.Rando
         rest = [q for q in bank if q.level == level and q.id not in taken]
         picked.extend(rng.sample(rest, need - have))
     rng.shuffle(picked)
-    out = []
-    for q in picked:
-        options = list(q.options)
-        rng.shuffle(options)
-        out.append(replace(q, options=tuple(options)))
-    return out
+    return with_shuffled_options(picked, rng)
 
 
 def draw(bank: Sequence[Question], rules: QuizRules, rnd: Round, rng: random.Random) -> list[Question]:

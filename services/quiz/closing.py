@@ -18,7 +18,7 @@ import asyncpg
 
 from services.quiz import domain, review, store, store_answers
 from services.quiz.deps import quiz
-from services.quiz.domain import QuizError
+from shared.errors import ContestError
 from shared.events import ANSWER_SUBMITTED, AnswerGiven, AnswerSubmitted, EssayAnswer, format_utc
 from shared.service import Runtime
 
@@ -80,7 +80,7 @@ async def close_overdue(
     free, fq = _saved_free(rt, saved), rt.contest.quiz.free_question
     try:
         domain.parse_free_answer(fq.kind, fq.question_id, free)
-    except QuizError:
+    except ContestError:
         free = None  # checked when it was saved; a rule change since must not cost the score
     result = await finish(rt, conn, a, chosen, free, submitted_at=a.deadline, by_server=True)
     if result is not None:

@@ -15,15 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from shared.contest import QuizRules, Round
-
-
-class QuizError(Exception):
-    """A rule said no: `status` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-
+from shared.errors import ContestError
 
 # --- phone numbers ----------------------------------------------------------------------------
 
@@ -56,17 +48,17 @@ def _ascii_digits(raw: str) -> str | None:
 
 def normalize_phone(raw: str) -> str:
     """`+84 912 345 678`, `84912345678`, `0912.345.678`, `091２345678` → `0912345678`;
-    QuizError 422 if it is not a Vietnamese mobile number."""
+    ContestError 422 if it is not a Vietnamese mobile number."""
     digits = _ascii_digits(raw or "")
     if digits is None:
-        raise QuizError(422, *INVALID_PHONE)
+        raise ContestError(422, *INVALID_PHONE)
     for prefix in ("+84", "0084", "84"):
         rest = digits[len(prefix):]
         if digits.startswith(prefix) and len(rest) in (9, 10):
             digits = rest if rest.startswith("0") else "0" + rest  # "+84 0912…" is a common way to write it
             break
     if not _MOBILE.match(digits):
-        raise QuizError(422, *INVALID_PHONE)
+        raise ContestError(422, *INVALID_PHONE)
     return digits
 
 
@@ -77,7 +69,7 @@ def excluded_phones(configured: Sequence[str]) -> frozenset[str]:
     for raw in configured:
         try:
             out.add(normalize_phone(raw))
-        except QuizError:
+        except ContestError:
             bad.append(raw)
     if bad:
         raise ValueError(f"quiz.excluded_phones has entries that are not Vietnamese mobile numbers: {bad!r}")
@@ -91,7 +83,7 @@ def mask_phone(phone: str) -> str:
 def normalize_name(raw: str) -> str:
     name = " ".join((raw or "").split())
     if not 2 <= len(name) <= 100:
-        raise QuizError(422, "invalid_name", "Họ và tên phải có từ 2 đến 100 ký tự.")
+        raise ContestError(422, "invalid_name", "Họ và tên phải có từ 2 đến 100 ký tự.")
     return name
 
 
@@ -132,9 +124,13 @@ class Question:
 
 def draw_questions(bank: Sequence[Question], count: int, rng: random.Random) -> list[Question]:
     """`count` distinct questions at random (all of them if the bank is smaller), options shuffled."""
-    picked = rng.sample(list(bank), min(count, len(bank)))
+    return with_shuffled_options(rng.sample(list(bank), min(count, len(bank))), rng)
+
+
+def with_shuffled_options(questions: Sequence[Question], rng: random.Random) -> list[Question]:
+    """The questions in their order, each with its options in a random order of its own."""
     out = []
-    for q in picked:
+    for q in questions:
         options = list(q.options)
         rng.shuffle(options)
         out.append(replace(q, options=tuple(options)))
@@ -150,10 +146,10 @@ def round_is_open(rnd: Round, now: datetime) -> bool:
 
 def check_can_start(*, attempts_in_round: int, limit: int, open_attempt_id: str | None) -> None:
     if open_attempt_id:
-        raise QuizError(409, "attempt_open", "Bạn đang có một lượt thi chưa nộp bài. Hãy hoàn thành lượt thi "
+        raise ContestError(409, "attempt_open", "Bạn đang có một lượt thi chưa nộp bài. Hãy hoàn thành lượt thi "
                         "đó trước khi bắt đầu lượt mới.", {"attempt_id": open_attempt_id})
     if attempts_in_round >= limit:
-        raise QuizError(409, "attempt_limit", f"Bạn đã dùng hết {limit} lượt thi của vòng này. "
+        raise ContestError(409, "attempt_limit", f"Bạn đã dùng hết {limit} lượt thi của vòng này. "
                         "Hẹn gặp lại bạn ở vòng thi tiếp theo!", {"limit": limit})
 
 
@@ -187,19 +183,19 @@ class Grade:
 
 
 def check_answers(served: Sequence[Question], answers: Sequence[tuple[str, str | None]]) -> dict[str, str | None]:
-    """Map question id → chosen key; QuizError 422 on unknown or repeated questions and unknown options."""
+    """Map question id → chosen key; ContestError 422 on unknown or repeated questions and unknown options."""
     by_id = {q.id: q for q in served}
     chosen: dict[str, str | None] = {}
     for index, (qid, key) in enumerate(answers):
         question = by_id.get(qid)
         if question is None:
-            raise QuizError(422, "unknown_question", f"Câu hỏi {qid!r} không thuộc lượt thi này.",
+            raise ContestError(422, "unknown_question", f"Câu hỏi {qid!r} không thuộc lượt thi này.",
                             {"index": index, "question_id": qid})
         if qid in chosen:
-            raise QuizError(422, "duplicate_answer", f"Câu hỏi {qid!r} được trả lời nhiều lần.",
+            raise ContestError(422, "duplicate_answer", f"Câu hỏi {qid!r} được trả lời nhiều lần.",
                             {"index": index, "question_id": qid})
         if key is not None and key not in {o.key for o in question.options}:
-            raise QuizError(422, "unknown_option", f"Phương án {key!r} không có trong câu hỏi {qid!r}.",
+            raise ContestError(422, "unknown_option", f"Phương án {key!r} không có trong câu hỏi {qid!r}.",
                             {"index": index, "question_id": qid, "option_key": key})
         chosen[qid] = key
     return chosen
@@ -237,14 +233,14 @@ MAX_ESSAY_CHARS = 20_000
 def parse_free_answer(
     kind: Literal["essay", "prediction"], question_id: str, value: Any
 ) -> tuple[float | None, dict[str, str] | None]:
-    """(prediction, essay) for the event; QuizError 422 when the value does not fit the kind."""
+    """(prediction, essay) for the event; ContestError 422 when the value does not fit the kind."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if kind == "essay":
         if not isinstance(value, str):
-            raise QuizError(422, "invalid_free_answer", "Câu trả lời tự luận phải là văn bản.")
+            raise ContestError(422, "invalid_free_answer", "Câu trả lời tự luận phải là văn bản.")
         if len(value) > MAX_ESSAY_CHARS:
-            raise QuizError(422, "invalid_free_answer",
+            raise ContestError(422, "invalid_free_answer",
                             f"Bài tự luận dài quá {MAX_ESSAY_CHARS:,} ký tự.".replace(",", "."))
         return None, {"question_id": question_id, "text": value}
     number: float | None = None
@@ -259,7 +255,7 @@ def parse_free_answer(
         except ValueError:
             number = None
     if number is None or not math.isfinite(number) or abs(number) > 1e15:
-        raise QuizError(422, "invalid_free_answer", "Câu dự đoán cần một con số, ví dụ 12500.")
+        raise ContestError(422, "invalid_free_answer", "Câu dự đoán cần một con số, ví dụ 12500.")
     return number, None
 
 

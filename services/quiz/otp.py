@@ -21,7 +21,8 @@ from typing import Any
 from services.quiz import store
 from services.quiz.deps import quiz
 from services.quiz.settings import QuizSettings
-from shared.http import ApiError
+from shared.errors import ContestError
+from shared.ratelimit import too_many_requests
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,8 @@ MESSAGES = {
 }
 
 
-def too_many(code: str, seconds: int) -> ApiError:
-    return ApiError(429, code, MESSAGES[code], details={"retry_after": seconds},
-                    headers={"Retry-After": str(seconds)})
+def too_many(code: str, seconds: int) -> ContestError:
+    return too_many_requests(seconds, MESSAGES[code], code=code, details={"retry_after": seconds})
 
 
 def code_hash(participant_id: str, code: str) -> str:

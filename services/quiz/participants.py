@@ -9,11 +9,12 @@ from typing import Any
 
 from services.quiz import otp, store
 from services.quiz.deps import quiz
-from services.quiz.domain import QuizError, excluded_phones, mask_phone, normalize_name, normalize_phone
+from services.quiz.domain import excluded_phones, mask_phone, normalize_name, normalize_phone
 from shared.auth import issue_participant_token
+from shared.errors import ContestError
 from shared.service import Runtime
 
-NOT_ALLOWED = QuizError(403, "not_eligible", "Thành viên Ban Tổ chức, Ban Giám khảo và tổ giúp việc không được "
+NOT_ALLOWED = ContestError(403, "not_eligible", "Thành viên Ban Tổ chức, Ban Giám khảo và tổ giúp việc không được "
                         "tham gia dự thi.")
 
 
@@ -40,7 +41,7 @@ def _birth_year(value: int | None) -> int | None:
     if value is None:
         return None
     if not 1900 <= value <= datetime.now(UTC).year:
-        raise QuizError(422, "invalid_birth_year", "Năm sinh không hợp lệ.")
+        raise ContestError(422, "invalid_birth_year", "Năm sinh không hợp lệ.")
     return value
 
 
@@ -49,7 +50,7 @@ async def register(rt: Runtime, *, full_name: str, phone: str, unit_id: str, bir
     name = normalize_name(full_name)
     number = normalize_phone(phone)
     if unit_id not in rt.contest.units_by_id:
-        raise QuizError(422, "unknown_unit", "Đơn vị không có trong danh sách xã, thị trấn, cơ quan của cuộc thi.")
+        raise ContestError(422, "unknown_unit", "Đơn vị không có trong danh sách xã, thị trấn, cơ quan của cuộc thi.")
     year = _birth_year(birth_year)
     if excluded(rt, number):
         raise NOT_ALLOWED
@@ -64,7 +65,7 @@ async def register(rt: Runtime, *, full_name: str, phone: str, unit_id: str, bir
         # Only the phone's owner can go on: the code goes to that phone (within the OTP limits, silently
         # skipped past them). The answer says nothing about the account (no name, unit or id).
         await otp.send_code(rt, number, ip, existing, background=True, quiet=True)
-        raise QuizError(409, "phone_registered", "Số điện thoại này đã được đăng ký dự thi. Nếu đó là số của bạn, "
+        raise ContestError(409, "phone_registered", "Số điện thoại này đã được đăng ký dự thi. Nếu đó là số của bạn, "
                         "hãy đăng nhập bằng mã OTP gửi tới số điện thoại này.",
                         {"masked_phone": mask_phone(number), "expires_in": quiz(rt).settings.otp_ttl_seconds})
     return token_for(rt, row)
@@ -80,8 +81,8 @@ async def request_otp(rt: Runtime, phone: str, ip: str) -> dict:
             "message": "Nếu số điện thoại đã đăng ký, mã OTP đã được gửi tới số đó."}
 
 
-def wrong_code() -> QuizError:
-    return QuizError(401, "invalid_otp", "Mã OTP không đúng hoặc đã hết hạn. Vui lòng kiểm tra lại hoặc yêu cầu mã mới.")
+def wrong_code() -> ContestError:
+    return ContestError(401, "invalid_otp", "Mã OTP không đúng hoặc đã hết hạn. Vui lòng kiểm tra lại hoặc yêu cầu mã mới.")
 
 
 async def _verified(rt: Runtime, p: store.ParticipantRow) -> store.ParticipantRow:
@@ -106,9 +107,9 @@ async def _own(rt: Runtime, participant_id: str) -> store.ParticipantRow:
     async with rt.pool.acquire() as conn:
         p = await store.participant(conn, participant_id)
     if p is None:
-        raise QuizError(404, "participant_not_found", "Không tìm thấy người dự thi.")
+        raise ContestError(404, "participant_not_found", "Không tìm thấy người dự thi.")
     if p.phone is None:
-        raise QuizError(409, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng ký "
+        raise ContestError(409, "duplicate_account", "Tài khoản này trùng số điện thoại với một tài khoản đăng ký "
                         "trước; vui lòng đăng nhập bằng số điện thoại của bạn.")
     return p
 
@@ -134,7 +135,7 @@ async def me(rt: Runtime, participant_id: str) -> dict:
     async with rt.pool.acquire() as conn:
         p = await store.participant(conn, participant_id)
         if p is None:
-            raise QuizError(404, "participant_not_found", "Không tìm thấy người dự thi.")
+            raise ContestError(404, "participant_not_found", "Không tìm thấy người dự thi.")
         rounds = await store.participant_rounds(conn, participant_id)
     return {"participant_id": p.participant_id, "display_name": p.full_name, "unit_id": p.unit_id,
             "masked_phone": mask_phone(p.phone or ""), "phone_verified": p.phone_verified,

@@ -14,8 +14,9 @@ from typing import Any
 import asyncpg
 
 from services.quiz import store
-from services.quiz.domain import Question, QuizError
+from services.quiz.domain import Question
 from shared.contest import Round
+from shared.errors import ContestError
 from shared.events import format_utc
 from shared.service import Runtime
 
@@ -29,10 +30,10 @@ async def record_choices(conn: asyncpg.Connection, attempt_id: str, chosen: dict
 def closed_round(rt: Runtime, round_id: str, now: datetime) -> Round:
     rnd = rt.contest.round(round_id)
     if rnd is None:
-        raise QuizError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
     settled = rt.contest.quiz_settled_at(rnd.closes_at)
     if now < settled:
-        raise QuizError(409, "round_not_closed", f"{rnd.name} chưa kết thúc: đáp án chỉ được công bố sau khi vòng thi "
+        raise ContestError(409, "round_not_closed", f"{rnd.name} chưa kết thúc: đáp án chỉ được công bố sau khi vòng thi "
                         "đóng và lượt thi cuối cùng đã hết giờ.",
                         {"closes_at": format_utc(rnd.closes_at), "review_opens_at": format_utc(settled)})
     return rnd
@@ -78,9 +79,7 @@ async def _choices(conn: asyncpg.Connection, attempt_ids: list[str]) -> dict[str
 async def attempt_review(rt: Runtime, participant_id: str, attempt_id: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
-        a = await store.attempt(conn, attempt_id)
-        if a is None or a.participant_id != participant_id:
-            raise QuizError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+        a = await store.own_attempt(conn, attempt_id, participant_id)
         rnd = closed_round(rt, a.round_id, now)
         choices = await _choices(conn, [a.attempt_id])
         hidden = await withheld_ids(rt, conn, now)
@@ -119,7 +118,7 @@ async def answer_key(rt: Runtime, round_id: str) -> dict[str, Any]:
         pub = await conn.fetchrow("SELECT published_at, published_by FROM published_keys"
                                   " WHERE contest_id = $1 AND round_id = $2", rt.contest.contest_id, rnd.id)
         if pub is None:
-            raise QuizError(404, "key_not_published", f"Đáp án của {rnd.name} chưa được công bố.")
+            raise ContestError(404, "key_not_published", f"Đáp án của {rnd.name} chưa được công bố.")
         served = await conn.fetch(
             "SELECT DISTINCT ON (q->>'id') q FROM attempts, jsonb_array_elements(questions) AS q"
             " WHERE contest_id = $1 AND round_id = $2 ORDER BY q->>'id'", rt.contest.contest_id, rnd.id)
@@ -145,7 +144,7 @@ async def item_analysis(rt: Runtime, round_id: str) -> dict[str, Any]:
     """Each question served in the round: how often, share answered correctly, declared vs observed level."""
     rnd = rt.contest.round(round_id)
     if rnd is None:
-        raise QuizError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi {round_id!r}.")
     async with rt.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT q->>'id' AS id, max(q->>'topic') AS topic, max(q->>'level') AS level, count(*) AS served,"

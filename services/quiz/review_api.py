@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.quiz import review
 from services.quiz.deps import Rt, authenticate
-from shared.auth import check_admin
+from shared.service import check_admin_token
 
 router = APIRouter(tags=["quiz review"])
 Auth = Annotated[str | None, Header(alias="Authorization")]
@@ -42,12 +42,12 @@ async def answer_key(round_id: str, rt: Rt) -> dict[str, Any]:
 
 @router.post("/api/admin/rounds/{round_id}/publish-key", status_code=201)
 async def publish_key(round_id: str, body: PublishKeyIn, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    check_admin_token(rt, authorization)
     return await review.publish_key(rt, round_id, " ".join(body.published_by.split()))
 
 
 @router.get("/api/admin/rounds/{round_id}/items")
 async def item_analysis(round_id: str, rt: Rt, authorization: Auth = None) -> dict[str, Any]:
     """Item analysis for organizers: observed share correct next to each question's declared level."""
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    check_admin_token(rt, authorization)
     return await review.item_analysis(rt, round_id)

@@ -13,13 +13,13 @@ import orjson
 
 from services.quiz.domain import mask_phone
 from services.quiz.settings import QuizSettings
-from shared.http import ApiError
+from shared.errors import ContestError
 
 log = logging.getLogger(__name__)
 
 
-def sms_down() -> ApiError:
-    return ApiError(503, "sms_unavailable", "Chưa gửi được tin nhắn SMS, vui lòng thử lại sau ít phút.",
+def sms_down() -> ContestError:
+    return ContestError(503, "sms_unavailable", "Chưa gửi được tin nhắn SMS, vui lòng thử lại sau ít phút.",
                     headers={"Retry-After": "30"})
 
 

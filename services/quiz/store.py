@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from services.quiz.domain import Question
+from shared.errors import ContestError
 from shared.outbox import OutboxRow
 
 
@@ -233,6 +234,15 @@ _A_COLS = ("attempt_id, participant_id, round_id, bank_version, display_name, un
 async def attempt(conn: asyncpg.Connection, attempt_id: str, *, lock: bool = False) -> AttemptRow | None:
     sql = f"SELECT {_A_COLS} FROM attempts WHERE attempt_id = $1" + (" FOR UPDATE" if lock else "")
     return _attempt(await conn.fetchrow(sql, attempt_id))
+
+
+async def own_attempt(conn: asyncpg.Connection, attempt_id: str, participant_id: str) -> AttemptRow:
+    """The participant's own attempt, or 404: someone else's attempt is not found either (its id
+    tells nothing)."""
+    a = await attempt(conn, attempt_id)
+    if a is None or a.participant_id != participant_id:
+        raise ContestError(404, "attempt_not_found", "Không tìm thấy lượt thi.")
+    return a
 
 
 async def mark_submitted(

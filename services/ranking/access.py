@@ -11,7 +11,7 @@ import hmac
 import jwt
 
 from shared.auth import bearer
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.service import Runtime
 
 STAFF_ISSUER = "unghoa-contest/initiatives"  # the claims initiatives issues
@@ -27,14 +27,14 @@ def results_operator(rt: Runtime, authorization: str | None) -> str:
         return "admin"
     secret = getattr(rt.settings, "staff_token_secret", None)
     if secret is None or token.count(".") != 2:
-        raise ApiError(403, "forbidden", "Mã quản trị không đúng.")
+        raise ContestError(403, "forbidden", "Mã quản trị không đúng.")
     try:
         claims = jwt.decode(token, secret.get_secret_value(), algorithms=["HS256"], audience=STAFF_AUDIENCE,
                             issuer=STAFF_ISSUER, options={"require": ["sub", "exp", "iat"]})
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
+        raise ContestError(401, "token_expired", "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.") from None
     except jwt.InvalidTokenError:
-        raise ApiError(403, "forbidden", "Mã quản trị không đúng.") from None
+        raise ContestError(403, "forbidden", "Mã quản trị không đúng.") from None
     if claims.get("role") not in RESULT_ROLES:
-        raise ApiError(403, "forbidden", "Chỉ Ban tổ chức và Trưởng ban giám khảo được điều khiển kết quả.")
+        raise ContestError(403, "forbidden", "Chỉ Ban tổ chức và Trưởng ban giám khảo được điều khiển kết quả.")
     return str(claims["sub"])

@@ -12,11 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from services.ranking import access, exports, store, views
+from services.ranking import exports, store, views
 from services.ranking.board import Snapshot
+from services.ranking.handlers import WAKE
+from shared.errors import ContestError
 from shared.events import format_utc
-from shared.http import ApiError
-from shared.service import RuntimeDep
+from shared.service import RuntimeDep, check_admin_token
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
 admin = APIRouter(prefix="/api/admin/boards", tags=["admin"])
@@ -112,10 +113,6 @@ async def _xlsx(board_id: str, rows: list[dict[str, Any]]) -> Response:
 AdminHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
-def _admin(rt: RuntimeDep, authorization: str | None) -> None:
-    access.results_operator(rt, authorization)
-
-
 class ReferenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     value: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
@@ -123,7 +120,7 @@ class ReferenceIn(BaseModel):
 
 @admin.post("/{board_id}/freeze")
 async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     board = views.live_board(rt, board_id)
     existing = rt.state["frozen"].get(board_id)
     if existing is not None:
@@ -138,7 +135,7 @@ async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = Non
 
 @admin.post("/{board_id}/unfreeze")
 async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     views.live_board(rt, board_id)
     async with rt.pool.acquire() as conn:
         await store.unfreeze(conn, board_id)
@@ -150,7 +147,7 @@ async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = N
 @admin.get("")
 async def list_live(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
     """The organizers' board list: live totals, and when each frozen board was frozen."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     return {"boards": views.listing(rt, live=True)}
 
 
@@ -159,7 +156,7 @@ async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset 
                authorization: AdminHeader = None) -> Response:
     """The organizers' view of a board (frozen or not): what the public will see after the reveal,
     with the attempt behind each quiz entry."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     board = views.live_board(rt, board_id)
     body = views.page(board, board_id, limit, offset)
     body["frozen"] = board_id in rt.state["frozen"]
@@ -174,20 +171,20 @@ def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
 @admin.get("/{board_id}/export.csv")
 async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
     """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     return _csv(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/{board_id}/export.xlsx")
 async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     return await _xlsx(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/references")
 async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
     """Each round's prediction reference value now in use, and whether an organizer set it (final)."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     index = views.index_of(rt)
     out = []
     for r in rt.contest.quiz.rounds:
@@ -198,32 +195,32 @@ async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[
 
 def _round(rt: RuntimeDep, round_id: str) -> None:
     if rt.contest.round(round_id) is None:
-        raise ApiError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
 
 
 @admin.put("/references/{round_id}")
 async def set_reference(rt: RuntimeDep, round_id: str, body: ReferenceIn,
                         authorization: AdminHeader = None) -> dict[str, Any]:
     """Set the final reference value of a round's prediction question."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     _round(rt, round_id)
     async with rt.pool.acquire() as conn:
         await store.set_reference(conn, round_id, body.value)
     index = views.index_of(rt)
     index.set_reference(round_id, body.value, now=False)  # the index worker re-keys the boards
-    await rt.state["index_queue"].put(("", [], "", []))
+    await rt.state["index_queue"].put(WAKE)
     return {"round_id": round_id, "value": body.value, "final": True}
 
 
 @admin.delete("/references/{round_id}")
 async def clear_reference(rt: RuntimeDep, round_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
     """Back to the provisional reference (the live count of participants in the round)."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     _round(rt, round_id)
     async with rt.pool.acquire() as conn:
         await store.set_reference(conn, round_id, None)
     index = views.index_of(rt)
     index.set_reference(round_id, None, now=False)
-    await rt.state["index_queue"].put(("", [], "", []))
+    await rt.state["index_queue"].put(WAKE)
     value, final = index.reference(round_id)
     return {"round_id": round_id, "value": value, "final": final}

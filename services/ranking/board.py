@@ -1,7 +1,7 @@
 """One leaderboard in memory: rows by entrant plus a sorted list of keys.
 
-Updates are O(log n) (sortedcontainers), ranks are a bisect: the number of entries whose tie key
-is strictly better, plus one (standard competition ranking: 1, 2, 2, 4).
+Updates are O(log n) (sortedcontainers); ranks are `domain.competition_rank` of a bisect (the
+number of entries whose tie key is strictly better) and `domain.competition_ranks` along a page.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 from sortedcontainers import SortedList
+
+from services.ranking.domain import competition_rank, competition_ranks
 
 
 @dataclass(slots=True)
@@ -109,7 +111,7 @@ class Board:
     # --- reads ---
     def rank(self, entrant_id: str) -> int | None:
         key = self.keys.get(entrant_id)
-        return None if key is None else self.order.bisect_left(key) + 1
+        return None if key is None else competition_rank(self.order.bisect_left(key))
 
     def slice(self, start: int, stop: int) -> list[dict[str, Any]]:
         start, stop = max(0, start), min(len(self.order), stop)
@@ -121,17 +123,10 @@ class Board:
         cached = self._cache.get((start, stop))
         if cached is not None:
             return cached
-        out: list[dict[str, Any]] = []
-        prev_key: tuple | None = None
-        rank = 0
-        for i, item in enumerate(self.order.islice(start, stop)):
-            key = item[:-1]
-            if prev_key is None:
-                rank = self.order.bisect_left(key) + 1
-            elif key != prev_key:
-                rank = start + i + 1
-            prev_key = key
-            out.append(render(rank, self.rows[item[-1]]))
+        items = list(self.order.islice(start, stop))
+        keys = [item[:-1] for item in items]
+        ranks = competition_ranks(keys, start=start, first=competition_rank(self.order.bisect_left(keys[0])))
+        out = [render(rank, self.rows[item[-1]]) for rank, item in zip(ranks, items, strict=True)]
         if stop - start <= 1000 and len(self._cache) < 256:
             self._cache[(start, stop)] = out
         return out

@@ -136,16 +136,40 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class StageScore:
+    score: float
+    aggregation: str  # "trimmed_mean" or "mean" (what was actually applied)
+    dropped: tuple[float, float] | None  # the lowest and highest totals left out of a trimmed mean
+
+
+def stage_score(values: Sequence[float], rule: str, min_judges: int) -> StageScore:
+    """The stage score of the judges' totals: under `trimmed_mean`, one highest and one lowest are
+    dropped once there are at least max(`min_judges`, 3) of them; otherwise the plain mean."""
+    if rule == "trimmed_mean" and len(values) >= max(min_judges, 3):
+        ordered = sorted(values)
+        return StageScore(mean(ordered[1:-1]), "trimmed_mean", (ordered[0], ordered[-1]))
+    return StageScore(mean(values), "mean", None)
+
+
 def trimmed_mean(values: Sequence[float], min_judges: int) -> float:
-    """Drop one highest and one lowest once there are at least `min_judges` values."""
-    if len(values) >= max(min_judges, 3):
-        ordered = sorted(values)[1:-1]
-        return mean(ordered)
-    return mean(values)
+    return stage_score(values, "trimmed_mean", min_judges).score
 
 
 def aggregate_stage(values: Sequence[float], rule: str, min_judges: int) -> float:
-    return trimmed_mean(values, min_judges) if rule == "trimmed_mean" else mean(values)
+    return stage_score(values, rule, min_judges).score
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStats:
+    """One unit's quiz figures in one window: people with a best attempt, attempts, sum of those bests."""
+
+    people: int = 0
+    attempts: int = 0
+    best_sum: float = 0.0
+
+    def plus(self, people: int = 0, attempts: int = 0, best: float = 0.0) -> UnitStats:
+        return UnitStats(self.people + people, self.attempts + attempts, self.best_sum + best)
 
 
 def engagement_counts(actors: Iterable[ActorEngagement]) -> dict[str, dict[str, int]]:
@@ -209,11 +233,23 @@ def per_thousand(participants: int, population: int | None) -> float | None:
 # --- ranks and board ids ----------------------------------------------------------------------
 
 
-def competition_ranks(keys: Sequence[Any]) -> list[int]:
-    """Standard competition ranking (1, 2, 2, 4) of already-sorted tie keys."""
+def competition_rank(strictly_ahead: int) -> int:
+    """Standard competition ranking (1, 2, 2, 4): one more than the number of entries strictly ahead."""
+    return strictly_ahead + 1
+
+
+def competition_ranks(keys: Sequence[Any], *, start: int = 0, first: int | None = None) -> list[int]:
+    """The ranks of already-sorted tie keys: equal keys share a rank, a new key's rank counts every
+    entry ahead of it. For a page of a longer board, `start` is the position of `keys[0]` and
+    `first` its rank (entries before the page may tie with it)."""
     ranks: list[int] = []
     for i, k in enumerate(keys):
-        ranks.append(ranks[-1] if i and k == keys[i - 1] else i + 1)
+        if i and k == keys[i - 1]:
+            ranks.append(ranks[-1])
+        elif i == 0 and first is not None:
+            ranks.append(first)
+        else:
+            ranks.append(competition_rank(start + i))
     return ranks
 
 

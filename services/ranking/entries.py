@@ -98,14 +98,13 @@ class EntryBoards:
             board.drop(sid)
             return
         values = [t.total for t in judges.values()]
-        score = d.rounded(d.aggregate_stage(values, rules.aggregation, rules.trim_min_judges))
-        trimmed = rules.aggregation == "trimmed_mean" and len(values) >= max(rules.trim_min_judges, 3)
+        stage = d.stage_score(values, rules.aggregation, rules.trim_min_judges)
+        score = d.rounded(stage.score)
         name, unit, extra = self._names(sid)
         details = {
-            **extra, "aggregation": "trimmed_mean" if trimmed else "mean", "judge_count": len(values),
+            **extra, "aggregation": stage.aggregation, "judge_count": len(values),
             "judges": {j: {"total": t.total, "revision": t.revision} for j, t in sorted(judges.items())},
         }
-        if trimmed:
-            ordered = sorted(values)
-            details["dropped"] = [ordered[0], ordered[-1]]
+        if stage.dropped is not None:
+            details["dropped"] = list(stage.dropped)
         board.put(sid, (-score,), Row(sid, name, unit, score, details))

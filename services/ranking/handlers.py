@@ -4,9 +4,10 @@ transaction as the dedupe record; the in-memory index is updated only after that
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 from prometheus_client import Histogram
@@ -20,6 +21,7 @@ from shared.metrics import FRESHNESS_BUCKETS
 from shared.service import Runtime
 
 Events = list[CloudEvent[Any]]
+F = TypeVar("F")
 
 
 def attempts_of(contest_id: str, events: Events) -> list[d.Attempt]:
@@ -51,27 +53,56 @@ def meta_of(contest_id: str, events: Events) -> list[d.InitiativeMeta]:
     ]
 
 
-# topic -> (consumer name, events -> facts, save facts, index method name)
-HANDLERS: dict[str, tuple[str, Callable[[str, Events], list[Any]], Any, str]] = {
-    ANSWER_SUBMITTED: ("answers", attempts_of, store.save_attempts, "add_attempts"),
-    JUDGE_SCORED: ("judge-scores", judge_totals_of, store.save_judge_totals, "add_judge_totals"),
-    CONTENT_LIKED: ("engagement", engagement_of, store.save_engagement, "add_engagement"),
-    INITIATIVE_PUBLISHED: ("initiatives", meta_of, store.save_meta, "set_meta"),
+@dataclass(frozen=True, slots=True)
+class FactKind(Generic[F]):
+    """What one contract topic becomes here: the consumer's name, its events' facts, how those are
+    stored (in the consumer's transaction) and applied to the index (after the commit)."""
+
+    consumer: str
+    facts_of: Callable[[str, Events], list[F]]
+    save: Callable[[asyncpg.Connection, list[F]], Awaitable[Any]]
+    apply: Callable[[RankingIndex, list[F]], None]
+
+
+HANDLERS: dict[str, FactKind[Any]] = {
+    ANSWER_SUBMITTED: FactKind("answers", attempts_of, store.save_attempts, RankingIndex.add_attempts),
+    JUDGE_SCORED: FactKind("judge-scores", judge_totals_of, store.save_judge_totals, RankingIndex.add_judge_totals),
+    CONTENT_LIKED: FactKind("engagement", engagement_of, store.save_engagement, RankingIndex.add_engagement),
+    INITIATIVE_PUBLISHED: FactKind("initiatives", meta_of, store.save_meta, RankingIndex.set_meta),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """Facts of one committed batch, on their way to the index worker."""
+
+    kind: FactKind[Any]
+    facts: list[Any]
+    topic: str
+    times: list[datetime]  # the events' times (freshness)
+
+
+@dataclass(frozen=True, slots=True)
+class Wake:
+    """No facts: the index worker looks again now (an organizer moved a prediction reference)."""
+
+
+WAKE = Wake()
+IndexMessage = Committed | Wake
 
 
 def make_apply(
     topic: str, contest_id: str, ready: asyncio.Event | None = None
 ) -> Callable[[asyncpg.Connection, Events], Any]:
-    _, facts_of, save, _ = HANDLERS[topic]
+    kind = HANDLERS[topic]
 
     async def apply(conn: asyncpg.Connection, events: Events) -> list[Any]:
         if ready is not None:
             # Batches committed before the index loaded would be missing from memory: hold the
             # (uncommitted) transaction until the start-up load has read PostgreSQL.
             await ready.wait()
-        facts = facts_of(contest_id, events)
-        await save(conn, facts)
+        facts = kind.facts_of(contest_id, events)
+        await kind.save(conn, facts)
         return facts
 
     return apply
@@ -79,19 +110,19 @@ def make_apply(
 
 def register(runtime: Runtime) -> None:
     contest_id = runtime.contest.contest_id
-    for topic, (name, _, _, method) in HANDLERS.items():
+    for topic, kind in HANDLERS.items():
 
         async def after_commit(
-            events: Events, facts: list[Any] | None, method: str = method, topic: str = topic
+            events: Events, facts: list[Any] | None, kind: FactKind[Any] = kind, topic: str = topic
         ) -> None:
             # Committed facts go to the index through a short queue, so the index work of one
             # batch overlaps the database round trips of the next (bounded: backpressure).
             if facts:
-                await runtime.state["index_queue"].put((method, facts, topic, [e.time for e in events]))
+                await runtime.state["index_queue"].put(Committed(kind, facts, topic, [e.time for e in events]))
 
         register_consumer(
             runtime.broker, runtime.settings, lambda: runtime.pool, runtime.metrics,
-            topic=topic, name=name, apply=make_apply(topic, contest_id, runtime.state["index_ready"]),
+            topic=topic, name=kind.consumer, apply=make_apply(topic, contest_id, runtime.state["index_ready"]),
             after_commit=after_commit,
         )
 
@@ -115,7 +146,7 @@ async def index_worker(runtime: Runtime, index: RankingIndex) -> None:
     """Apply committed facts to the in-memory index in commit order; re-key the quiz boards in
     slices when a prediction reference moved (no facts are applied meanwhile: the bounded queue
     holds the consumers back, and reads keep seeing the previous consistent boards)."""
-    queue: asyncio.Queue[tuple[str, list[Any], str, list[datetime]]] = runtime.state["index_queue"]
+    queue: asyncio.Queue[IndexMessage] = runtime.state["index_queue"]
     applied = runtime.state["applied"]
     freshness = Histogram(
         "ranking_event_freshness_seconds", "From an event's time to its effect being visible on the boards",
@@ -123,18 +154,19 @@ async def index_worker(runtime: Runtime, index: RankingIndex) -> None:
     )
     wait = max(index.refresh_seconds, 0.1)
     while True:
+        message: IndexMessage
         try:
-            method, facts, topic, times = await asyncio.wait_for(queue.get(), timeout=wait)
+            message = await asyncio.wait_for(queue.get(), timeout=wait)
         except TimeoutError:
-            method, facts, topic, times = "", [], "", []
+            message = WAKE
         else:
             queue.task_done()
-        if facts:
-            getattr(index, method)(facts)
-            applied.inc(len(facts))
+        if isinstance(message, Committed):
+            message.kind.apply(index, message.facts)
+            applied.inc(len(message.facts))
             now = datetime.now(UTC)
-            observe = freshness.labels(topic).observe
-            for t in times:
+            observe = freshness.labels(message.topic).observe
+            for t in message.times:
                 observe(max(0.0, (now - t).total_seconds()))
         if index.recompute_due():
             for _ in index.recompute_quiz_steps(chunk=500):

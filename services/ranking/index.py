@@ -32,7 +32,7 @@ class RankingIndex(EntryBoards):
         self.by_participant: dict[str, list[d.Attempt]] = {}
         self.essays: dict[str, dict[str, d.JudgeTotal]] = {}
         self.best: dict[tuple[str, str], tuple[tuple, d.Attempt, float]] = {}
-        self.unit_stats: dict[tuple[str, str], list[float]] = {}  # (window, unit) -> [people, attempts, sum]
+        self.unit_stats: dict[tuple[str, str], d.UnitStats] = {}  # (window, unit) -> its figures
         self.round_people: dict[str, set[str]] = {}
         self.final_refs: dict[str, float] = {}
         self.judges: dict[tuple[str, str, str], dict[str, d.JudgeTotal]] = {}
@@ -122,7 +122,7 @@ class RankingIndex(EntryBoards):
                 if self.prediction and a.round_id not in self.final_refs and self.config_reference is None:
                     self.refs_stale_since = self.refs_stale_since or time.monotonic()
             for w in d.quiz_windows(a.submitted_at, a.round_id, self.tz):
-                self._unit_stat(w, a.unit_id)[1] += 1
+                self._add_unit(self.unit_stats, w, a.unit_id, attempts=1)
                 self._units_touched.add((w, a.unit_id))
             touched.add(a.participant_id)
         for pid in touched:
@@ -147,11 +147,13 @@ class RankingIndex(EntryBoards):
             self._recompute_participant(pid)
         self._flush_units()
 
-    def _unit_stat(self, window: str, unit_id: str) -> list[float]:
-        s = self.unit_stats.get((window, unit_id))
-        if s is None:
-            s = self.unit_stats[(window, unit_id)] = [0, 0, 0.0]
-        return s
+    def _unit_stat(self, window: str, unit_id: str) -> d.UnitStats:
+        return self.unit_stats.setdefault((window, unit_id), d.UnitStats())
+
+    @staticmethod
+    def _add_unit(stats: dict[tuple[str, str], d.UnitStats], window: str, unit_id: str, *,
+                  people: int = 0, attempts: int = 0, best: float = 0.0) -> None:
+        stats[(window, unit_id)] = stats.get((window, unit_id), d.UnitStats()).plus(people, attempts, best)
 
     def _recompute_participant(self, pid: str) -> None:
         best: dict[str, tuple[tuple, d.Attempt, float]] = {}
@@ -166,26 +168,20 @@ class RankingIndex(EntryBoards):
             self.best[(w, pid)] = (key, a, total)
             self.board(f"{self.quiz_phase}.individual.{w}").put(pid, key, self._individual_row(a, total))
             if old is None:
-                s = self._unit_stat(w, a.unit_id)
-                s[0] += 1
-                s[2] += total
+                self._add_unit(self.unit_stats, w, a.unit_id, people=1, best=total)
                 self._units_touched.add((w, a.unit_id))
             elif old[1].unit_id != a.unit_id or old[2] != total:
-                s_old = self._unit_stat(w, old[1].unit_id)
-                s_old[0] -= 1
-                s_old[2] -= old[2]
-                s_new = self._unit_stat(w, a.unit_id)
-                s_new[0] += 1
-                s_new[2] += total
+                self._add_unit(self.unit_stats, w, old[1].unit_id, people=-1, best=-old[2])
+                self._add_unit(self.unit_stats, w, a.unit_id, people=1, best=total)
                 self._units_touched.add((w, old[1].unit_id))
                 self._units_touched.add((w, a.unit_id))
 
     def _individual_row(self, a: d.Attempt, total: float) -> Row:
         ref = self.refs_used.get(a.round_id) if self.prediction else None
         return Row(a.participant_id, a.display_name, a.unit_id, d.rounded(total),
-                   lazy=(self._individual_details, a, self.essays.get(a.attempt_id, {}).copy(), ref))
+                   lazy=(self._individual_details, a, ref))
 
-    def _individual_details(self, a: d.Attempt, _essays: dict, ref: float | None) -> dict[str, Any]:
+    def _individual_details(self, a: d.Attempt, ref: float | None) -> dict[str, Any]:
         essay, judges = self.essay_score(a.attempt_id)
         # No attempt id: it is the essay's key at the judges' (the public must not be able to join a
         # name to an essay); organizers get it from `best_attempt`.
@@ -213,7 +209,8 @@ class RankingIndex(EntryBoards):
         return best[1].attempt_id if best else None
 
     def _touch_unit(self, window: str, unit_id: str) -> None:
-        people, attempts, total = self._unit_stat(window, unit_id)
+        stat = self._unit_stat(window, unit_id)
+        people, attempts, total = stat.people, stat.attempts, stat.best_sum
         board = self.board(f"{self.quiz_phase}.unit.{window}")
         if attempts <= 0:
             board.drop(unit_id)
@@ -237,14 +234,11 @@ class RankingIndex(EntryBoards):
         self.refs_stale_since = None
         self.refs_used = {r: self.reference(r)[0] for r in self.round_people}
         best: dict[tuple[str, str], tuple[tuple, d.Attempt, float]] = {}
-        stats: dict[tuple[str, str], list[float]] = {}
+        stats: dict[tuple[str, str], d.UnitStats] = {}
         for n, a in enumerate(self.attempts.values()):
             key, total = self._score_key(a)
             for w in d.quiz_windows(a.submitted_at, a.round_id, self.tz):
-                s = stats.get((w, a.unit_id))
-                if s is None:
-                    s = stats[(w, a.unit_id)] = [0, 0, 0.0]
-                s[1] += 1
+                self._add_unit(stats, w, a.unit_id, attempts=1)
                 cur = best.get((w, a.participant_id))
                 if cur is None or (key, a.attempt_id) < (cur[0], cur[1].attempt_id):
                     best[(w, a.participant_id)] = (key, a, total)
@@ -254,9 +248,7 @@ class RankingIndex(EntryBoards):
         for n, ((w, pid), (key, a, total)) in enumerate(best.items()):
             per_board.setdefault(f"{self.quiz_phase}.individual.{w}", []).append(
                 (pid, key, self._individual_row(a, total)))
-            s = stats[(w, a.unit_id)]
-            s[0] += 1
-            s[2] += total
+            self._add_unit(stats, w, a.unit_id, people=1, best=total)
             if n % chunk == chunk - 1:
                 yield
         old_units = set(self.unit_stats)

@@ -36,8 +36,8 @@ async def rebuild(settings: RankingSettings) -> dict[str, int]:
     try:
         async with pool.acquire() as conn, conn.transaction():
             await store.reset_facts(conn, f"{settings.service_name}.")
-        for topic, (name, *_rest) in HANDLERS.items():
-            counts[topic] = await _replay(settings, pool, topic, name, contest.contest_id)
+        for topic, kind in HANDLERS.items():
+            counts[topic] = await _replay(settings, pool, topic, kind.consumer, contest.contest_id)
     finally:
         await pool.close()
     return counts

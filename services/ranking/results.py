@@ -11,15 +11,15 @@ from services.ranking import prizes, results_store, views
 from services.ranking.domain import parse_board_id
 from services.ranking.prizes import Assignment
 from shared.contest import BoardPrizes
+from shared.errors import ContestError
 from shared.events import format_utc
-from shared.http import ApiError
 from shared.service import Runtime
 
 
 def board_prizes(rt: Runtime, board_id: str) -> BoardPrizes:
     declared = rt.contest.prizes_for(board_id)
     if declared is None:
-        raise ApiError(404, "no_prizes", f"Tệp cấu hình cuộc thi không khai báo giải thưởng cho bảng “{board_id}”.")
+        raise ContestError(404, "no_prizes", f"Tệp cấu hình cuộc thi không khai báo giải thưởng cho bảng “{board_id}”.")
     return declared
 
 
@@ -42,7 +42,7 @@ def window_closed(rt: Runtime, board_id: str, now: datetime) -> None:
     if ends is None:
         raise views.not_found(board_id)
     if now < ends:
-        raise ApiError(409, "window_not_closed", f"Bảng “{board_id}” chưa kết thúc (đến {format_utc(ends)}): chỉ "
+        raise ContestError(409, "window_not_closed", f"Bảng “{board_id}” chưa kết thúc (đến {format_utc(ends)}): chỉ "
                        "công bố kết quả chính thức sau khi vòng, ngày hoặc giai đoạn thi đã đóng.",
                        details={"closes_at": format_utc(ends)})
 
@@ -51,7 +51,7 @@ async def _frozen(rt: Runtime, board_id: str) -> tuple[str, list[dict[str, Any]]
     async with rt.pool.acquire() as conn:
         got = await results_store.frozen(conn, board_id)
     if got is None:
-        raise ApiError(409, "board_not_frozen", f"Bảng “{board_id}” chưa được khóa: hãy khóa bảng trước khi công bố "
+        raise ContestError(409, "board_not_frozen", f"Bảng “{board_id}” chưa được khóa: hãy khóa bảng trước khi công bố "
                        "kết quả, để kết quả là đúng bảng đã khóa.")
     return format_utc(got[0]), got[1]
 
@@ -86,10 +86,10 @@ async def decide(rt: Runtime, board_id: str, entrant_ids: list[str], reason: str
     _, entries = await _frozen(rt, board_id)
     async with rt.pool.acquire() as conn:
         if await results_store.by_board(conn, board_id) is not None:
-            raise ApiError(409, "results_already_published", "Kết quả của bảng này đã được công bố; không thể thay đổi.")
+            raise ContestError(409, "results_already_published", "Kết quả của bảng này đã được công bố; không thể thay đổi.")
     problem = prizes.check_decision(entries, declared, entrant_ids)
     if problem:
-        raise ApiError(422, "decision_does_not_match", problem, details={"board_id": board_id})
+        raise ContestError(422, "decision_does_not_match", problem, details={"board_id": board_id})
     async with rt.pool.acquire() as conn:
         at = await results_store.add_decision(conn, board_id, entrant_ids, reason, decided_by)
     return {"board_id": board_id, "entrant_ids": entrant_ids, "reason": reason, "decided_by": decided_by,
@@ -114,7 +114,7 @@ async def publish(rt: Runtime, board_id: str, published_by: str) -> tuple[int, d
     if assignment.conflicts and existing is not None:
         raise _already(existing)
     if assignment.conflicts:
-        raise ApiError(409, "tie_at_prize_boundary",
+        raise ContestError(409, "tie_at_prize_boundary",
                        "Có người đồng hạng tại ranh giới giải: Ban Tổ chức cần ghi quyết định (thứ tự và lý do) cho "
                        "từng nhóm dưới đây trước khi công bố.", details={"conflicts": _conflicts(declared, assignment)})
     body = prizes.content(rt.contest, declared, frozen_at, assignment)
@@ -134,8 +134,8 @@ async def publish(rt: Runtime, board_id: str, published_by: str) -> tuple[int, d
     raise _already(row)
 
 
-def _already(row: Any) -> ApiError:
-    return ApiError(409, "results_already_published",
+def _already(row: Any) -> ContestError:
+    return ContestError(409, "results_already_published",
                     "Kết quả của bảng này đã được công bố và khác với bảng đang khóa: kết quả đã công bố không thể "
                     "thay đổi.", details={"snapshot_id": row["snapshot_id"], "sha256": row["sha256"]})
 
@@ -144,7 +144,7 @@ async def snapshot(rt: Runtime, snapshot_id: str) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         row = await results_store.by_id(conn, snapshot_id) if len(snapshot_id) <= 64 else None
     if row is None:
-        raise ApiError(404, "results_not_found", "Không tìm thấy kết quả đã công bố này.")
+        raise ContestError(404, "results_not_found", "Không tìm thấy kết quả đã công bố này.")
     return _published(row)
 
 
@@ -166,7 +166,7 @@ async def verify(rt: Runtime, code: str) -> dict[str, Any]:
         cert = await results_store.certificate(conn, code) if len(code) <= 32 else None
         row = await results_store.by_id(conn, cert["snapshot_id"]) if cert else None
     if cert is None or row is None:
-        raise ApiError(404, "certificate_not_found", "Mã xác minh không tồn tại: giấy chứng nhận này không có trong "
+        raise ContestError(404, "certificate_not_found", "Mã xác minh không tồn tại: giấy chứng nhận này không có trong "
                        "kết quả đã công bố.")
     published = _published(row)
     entry = next(e for e in published["content"]["entries"] if e["entrant_id"] == cert["entrant_id"])
@@ -176,5 +176,5 @@ async def verify(rt: Runtime, code: str) -> dict[str, Any]:
 def entry_of(published: dict[str, Any], entrant_id: str) -> dict[str, Any]:
     entry = next((e for e in published["content"]["entries"] if e["entrant_id"] == entrant_id), None)
     if entry is None or not entry["prize"]:
-        raise ApiError(404, "not_a_winner", "Người hoặc đơn vị này không có giải trong kết quả đã công bố.")
+        raise ContestError(404, "not_a_winner", "Người hoặc đơn vị này không có giải trong kết quả đã công bố.")
     return entry

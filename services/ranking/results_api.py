@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.ranking import certificates, prizes, results
 from services.ranking.exports import _safe
-from shared.auth import check_admin
-from shared.http import ApiError
-from shared.service import RuntimeDep
+from shared.errors import ContestError
+from shared.service import RuntimeDep, check_admin_token
 
 admin = APIRouter(prefix="/api/admin/results", tags=["results admin"])
 public = APIRouter(prefix="/api/results", tags=["results"])
@@ -43,10 +42,6 @@ class DecisionIn(In):
     decided_by: Name
 
 
-def _admin(rt: RuntimeDep, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
-
-
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
@@ -59,14 +54,14 @@ def _clean(text: str) -> str:
 async def preview(rt: RuntimeDep, board_id: Annotated[str, Query(max_length=200)],
                   authorization: AdminHeader = None) -> Response:
     """Prize tiers as publishing would assign them now, with every tie at a prize boundary."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     return _json(await results.preview(rt, board_id))
 
 
 @admin.post("/decisions", status_code=201)
 async def decide(rt: RuntimeDep, body: DecisionIn, authorization: AdminHeader = None) -> Response:
     """Record the organizers' order for one tie group at a prize boundary, with the reason."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     return _json(await results.decide(rt, body.board_id, body.entrant_ids, _clean(body.reason),
                                       _clean(body.decided_by)), 201)
 
@@ -74,7 +69,7 @@ async def decide(rt: RuntimeDep, body: DecisionIn, authorization: AdminHeader = 
 @admin.post("", status_code=201)
 async def publish(rt: RuntimeDep, body: PublishIn, authorization: AdminHeader = None) -> Response:
     """Publish the frozen board's results: 201 new snapshot, 200 the same one again, 409 otherwise."""
-    _admin(rt, authorization)
+    check_admin_token(rt, authorization)
     status, snap = await results.publish(rt, body.board_id, _clean(body.published_by))
     return _json(snap, status)
 
@@ -160,7 +155,7 @@ async def certificate(rt: RuntimeDep, request: Request, snapshot_id: str, entran
         try:
             pdf = await asyncio.to_thread(certificates.render, snap, entry, url, code, rt.contest.tz)
         except certificates.FontsMissing:
-            raise ApiError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.",
+            raise ContestError(503, "fonts_missing", "Máy chủ thiếu phông chữ tiếng Việt để in giấy chứng nhận.",
                            headers={"Retry-After": "3600"}) from None
         if len(cache) >= CACHED_CERTIFICATES:
             cache.pop(next(iter(cache)))

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from services.ranking import results
-from shared.http import ApiError
+from shared.errors import ContestError
 from shared.pages import PAGE_HEADERS, TEMPLATES, asset
 from shared.service import RuntimeDep
 
@@ -57,7 +57,7 @@ async def results_list(rt: RuntimeDep) -> HTMLResponse:
 async def results_page(rt: RuntimeDep, snapshot_id: str) -> HTMLResponse:
     try:
         snap = await results.snapshot(rt, snapshot_id)
-    except ApiError as exc:
+    except ContestError as exc:
         return _missing(rt, "Không tìm thấy", exc.message)
     return _page(rt, "results/snapshot.html", snap=snap)
 
@@ -66,6 +66,6 @@ async def results_page(rt: RuntimeDep, snapshot_id: str) -> HTMLResponse:
 async def verify_page(rt: RuntimeDep, code: str) -> HTMLResponse:
     try:
         got = await results.verify(rt, code)
-    except ApiError as exc:
+    except ContestError as exc:
         return _missing(rt, "Không xác minh được", exc.message)
     return _page(rt, "results/verify.html", snap=got["snapshot"], entry=got["entry"], code=got["code"])

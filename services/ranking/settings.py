@@ -17,7 +17,6 @@ class RankingSettings(ServiceSettings):
     # the index worker); a final (organizer-set) reference is applied at once.
     reference_refresh_seconds: Annotated[float, Field(ge=0, le=600)] = 10.0
     gc_thresholds: tuple[int, int, int] = (50_000, 50, 100)
-    max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 1000
     # Where the public reaches the site (certificate QR codes and short URLs); empty: the request's own.
     public_base_url: Annotated[str, Field(pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")] = ""
     # The initiatives service's STAFF_TOKEN_SECRET: when set, organizers and head judges signed in

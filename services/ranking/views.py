@@ -9,21 +9,21 @@ from typing import Any
 from services.ranking.board import Board, Snapshot
 from services.ranking.domain import fold, parse_board_id
 from services.ranking.index import RankingIndex
+from shared.errors import ContestError
 from shared.events import format_utc
-from shared.http import ApiError
 from shared.service import Runtime
 
 View = Board | Snapshot
 
 
-def not_found(board_id: str) -> ApiError:
-    return ApiError(404, "board_not_found", f"Không có bảng xếp hạng “{board_id}”.")
+def not_found(board_id: str) -> ContestError:
+    return ContestError(404, "board_not_found", f"Không có bảng xếp hạng “{board_id}”.")
 
 
 def index_of(rt: Runtime) -> RankingIndex:
     index = rt.state.get("index")
     if index is None:
-        raise ApiError(503, "unavailable", "Bảng xếp hạng đang được nạp, vui lòng thử lại sau giây lát.",
+        raise ContestError(503, "unavailable", "Bảng xếp hạng đang được nạp, vui lòng thử lại sau giây lát.",
                        headers={"Retry-After": "2"})
     return index
 
@@ -97,7 +97,7 @@ def page(view: View, board_id: str, limit: int, offset: int) -> dict[str, Any]:
 def around(view: View, board_id: str, entrant_id: str, n: int) -> dict[str, Any]:
     pos = view.position(entrant_id)
     if pos is None:
-        raise ApiError(404, "entrant_not_found", f"Không tìm thấy “{entrant_id}” trên bảng xếp hạng này.")
+        raise ContestError(404, "entrant_not_found", f"Không tìm thấy “{entrant_id}” trên bảng xếp hạng này.")
     rows = view.slice(max(0, pos - n), pos + n + 1)
     entry = next(r for r in rows if r["entrant_id"] == entrant_id)
     return {

@@ -7,7 +7,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from shared.http import ApiError, install_error_handlers
+from shared.errors import ContestError
+from shared.http import install_error_handlers
 
 
 def _client(exc: BaseException) -> TestClient:
@@ -24,7 +25,7 @@ def _client(exc: BaseException) -> TestClient:
 @pytest.mark.parametrize(
     ("exc", "status", "code"),
     [
-        (ApiError(409, "already_submitted", "Đã nộp bài."), 409, "already_submitted"),
+        (ContestError(409, "already_submitted", "Đã nộp bài."), 409, "already_submitted"),
         (asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence: 0x00"), 422, "invalid_input"),
         (asyncpg.exceptions.NumericValueOutOfRangeError("bigint out of range"), 422, "invalid_input"),
         (asyncpg.exceptions._base.DataError("invalid input for query argument $1"), 422, "invalid_input"),

@@ -11,7 +11,6 @@ import pytest
 
 from services.initiatives.domain import (
     CriterionValue,
-    Rejected,
     ScoreRow,
     check_transition,
     initiative_id,
@@ -26,6 +25,7 @@ from services.initiatives.domain import (
     validate_scores,
 )
 from shared.contest import Phase, Rubric, parse_contest
+from shared.errors import ContestError
 from tools.demo_contest import contest_dict
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "initiatives.judge-scored.v1.example.json"
@@ -69,7 +69,7 @@ def test_total_uses_each_criterions_own_max():
     ({"feasibility": True, "impact": 5, "novelty": 5}, "invalid_score", "feasibility"),
 ])
 def test_validation_ranges(given, code, field):
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(ContestError) as err:
         validate_scores(RUBRIC, given)
     assert (err.value.status, err.value.code, err.value.field) == (422, code, field)
 
@@ -121,7 +121,7 @@ def test_initiative_life_cycle():
     assert check_transition("withdrawn", "approve") == "approved"
     for status, action in [("submitted", "edit"), ("approved", "edit"), ("draft", "approve"),
                            ("approved", "submit"), ("draft", "withdraw"), ("approved", "return")]:
-        with pytest.raises(Rejected) as err:
+        with pytest.raises(ContestError) as err:
             check_transition(status, action)
         assert err.value.status == 409
 
@@ -137,7 +137,7 @@ def test_phase_window():
     assert phase_state(phase, now) == "open"
     assert phase_state(phase, now + timedelta(days=1)) == "closed"  # closes_at is exclusive
     assert phase_state(phase, now - timedelta(days=2)) == "upcoming"
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(ContestError) as err:
         require_open(phase, now + timedelta(days=2), "chấm điểm")
     assert (err.value.status, err.value.code) == (409, "phase_closed")
 
@@ -151,6 +151,6 @@ def test_each_phase_scores_with_its_own_rubric():
     assert stage.rubric == contest.stage.rubric and stage.subject_type == "initiative"
     essays = target_for(contest, "quiz")
     assert essays.subject_type == "attempt" and essays.rubric == contest.essay_rubric()
-    with pytest.raises(Rejected) as err:
+    with pytest.raises(ContestError) as err:
         target_for(contest, "nope")
     assert err.value.status == 404

@@ -9,14 +9,14 @@ import pytest
 from openpyxl import Workbook
 
 from services.quiz import bank
-from services.quiz.domain import QuizError
+from shared.errors import ContestError
 
 GOOD = {"id": "q1", "text": "Ngày Chuyển đổi số quốc gia là ngày nào?  ",
         "options": [{"key": "A", "text": "Ngày 2 tháng 9"}, {"key": "B", "text": "Ngày 10 tháng 10"}], "answer": "B"}
 
 
 def errors_of(raw: list[dict]) -> set[tuple[int, str]]:
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         bank.validate(bank.from_json_value({"questions": raw}))
     assert exc.value.status == 422 and exc.value.code == "invalid_bank"
     return {(d["row"], d["field"]) for d in exc.value.details}
@@ -66,10 +66,10 @@ def test_flags_can_mark_the_answer_and_duplicates_are_reported_on_the_later_row(
 def test_empty_and_malformed_files():
     for data, fmt in [(b"{}", "json"), (b"not json", "json"), (b"", "csv"), (b"PK\x03\x04junk", "xlsx"),
                       (b"\xff\xfe\x00bad", "csv")]:
-        with pytest.raises(QuizError) as exc:
+        with pytest.raises(ContestError) as exc:
             bank.parse_bank(data, fmt)
         assert exc.value.status == 422 and exc.value.details
-    with pytest.raises(QuizError):
+    with pytest.raises(ContestError):
         bank.parse_bank(b'{"questions": []}', "json")
 
 
@@ -87,7 +87,7 @@ def test_xlsx_rows_are_numbered_as_in_excel():
     sheet.append(["q2", "Câu hai", 2020, 2021, "C"])
     out = io.BytesIO()
     book.save(out)
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         bank.parse_bank(out.getvalue(), "xlsx")
     assert [(d["row"], d["field"]) for d in exc.value.details] == [(3, "answer")]
 
@@ -96,5 +96,5 @@ def test_format_detection():
     assert bank.detect_format("a.XLSX", None, b"") == "xlsx"
     assert bank.detect_format(None, "text/csv", b"id,text") == "csv"
     assert bank.detect_format(None, "application/json", b"{}") == "json"
-    with pytest.raises(QuizError):
+    with pytest.raises(ContestError):
         bank.detect_format("a.doc", "application/msword", b"\xd0\xcf")

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import Workbook
 
 from services.quiz import bank, blueprint
-from services.quiz.domain import Option, Question, QuizError
+from services.quiz.domain import Option, Question
 from shared.contest import Blueprint, ContestFileError, Round, parse_contest
+from shared.errors import ContestError
 from tools.demo_contest import DEMO_BLUEPRINT, bank_with_levels, contest_dict
 
 WINDOW = {"opens_at": "2025-01-06T00:00:00+07:00", "closes_at": "2025-01-13T00:00:00+07:00"}
@@ -87,14 +88,14 @@ UNFILLABLE = [
 @pytest.mark.parametrize(("name", "cells", "bp", "expected"), UNFILLABLE, ids=[u[0] for u in UNFILLABLE])
 def test_a_bank_that_cannot_fill_the_blueprint_is_refused(name, cells, bp, expected):
     questions, rnd = make_bank(cells), round_with(bp)
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         blueprint.check_fillable(rnd, questions)
     assert exc.value.status == 422 and exc.value.code == "blueprint_unfillable"
     assert "vòng week-1 (Tuần 1)" in exc.value.message
     for part in expected:
         assert part in exc.value.message
     assert exc.value.details["round_id"] == "week-1"
-    with pytest.raises(QuizError) as drawn:
+    with pytest.raises(ContestError) as drawn:
         blueprint.draw_to_blueprint(questions, rnd.blueprint, random.Random(1))
     assert drawn.value.code == "blueprint_unfillable"
 
@@ -144,7 +145,7 @@ def test_levels_are_read_in_vietnamese_or_english(value, level):
 @pytest.mark.parametrize(("change", "field"), [({"level": "rất khó"}, "level"), ({"level": 7}, "level"),
                                                 ({"topic": "An toàn số"}, "topic"), ({"topic": "-x"}, "topic")])
 def test_bad_topic_or_level_is_a_row_error(change, field):
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         bank.validate(bank.from_json_value([ROW, {**ROW, "id": "q2", **change}]))
     assert {(d["row"], d["field"]) for d in exc.value.details} == {(2, field)}
 
@@ -163,7 +164,7 @@ def test_csv_and_xlsx_carry_topic_and_level():
         got = bank.parse_bank(data, fmt)
         assert [(q.topic, q.level) for q in got] == [("an-toan-so", "easy"), ("dich-vu-so", "medium")], fmt
     bad = csv_bytes.replace("trung bình".encode(), "vừa".encode())
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         bank.parse_bank(bad, "csv")
     assert exc.value.details == [{"row": 3, "field": "level", "message": exc.value.details[0]["message"]}]
     assert "vừa" in exc.value.details[0]["message"]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.quiz import domain
-from services.quiz.domain import Option, Question, QuizError
+from services.quiz.domain import Option, Question
 from shared.contest import QuizRules
+from shared.errors import ContestError
 
 FREE = {"question_id": "essay-01", "kind": "essay", "text": "Ý kiến của bạn?"}
 ROUND = {"id": "w1", "name": "Tuần 1", "opens_at": "2025-01-01T00:00:00+07:00", "closes_at": "2025-01-08T00:00:00+07:00"}
@@ -40,7 +41,7 @@ def test_valid_mobile_prefixes(raw):
                                  "0312345678", "0712345678", "0802345678", "+1 912 345 678", "09123abc78",
                                  "849123456789", "84912345"])
 def test_invalid_phones_are_refused(raw):
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         domain.normalize_phone(raw)
     assert exc.value.status == 422 and exc.value.code == "invalid_phone"
 
@@ -89,7 +90,7 @@ def test_check_answers_rejects_unknowns_and_repeats():
     assert domain.check_answers(served, [("q00", "A"), ("q01", None)]) == {"q00": "A", "q01": None}
     for answers, code in [([("zz", "A")], "unknown_question"), ([("q00", "E")], "unknown_option"),
                           ([("q00", "A"), ("q00", "B")], "duplicate_answer")]:
-        with pytest.raises(QuizError) as exc:
+        with pytest.raises(ContestError) as exc:
             domain.check_answers(served, answers)
         assert (exc.value.status, exc.value.code) == (422, code)
 
@@ -103,17 +104,17 @@ def test_free_answer_kinds():
     assert domain.parse_free_answer("prediction", "p1", None) == (None, None)
     for kind, value in [("prediction", "nhiều lắm"), ("prediction", float("nan")), ("prediction", True),
                         ("essay", 42), ("essay", "x" * 20_001)]:
-        with pytest.raises(QuizError) as exc:
+        with pytest.raises(ContestError) as exc:
             domain.parse_free_answer(kind, "id", value)
         assert exc.value.status == 422
 
 
 def test_attempt_limits_and_one_open_attempt():
     domain.check_can_start(attempts_in_round=1, limit=2, open_attempt_id=None)
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         domain.check_can_start(attempts_in_round=2, limit=2, open_attempt_id=None)
     assert exc.value.code == "attempt_limit" and "hết 2 lượt" in exc.value.message
-    with pytest.raises(QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         domain.check_can_start(attempts_in_round=0, limit=2, open_attempt_id="a-1")
     assert exc.value.code == "attempt_open" and exc.value.details == {"attempt_id": "a-1"}
 

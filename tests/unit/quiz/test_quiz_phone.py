@@ -8,6 +8,7 @@ import pytest
 
 from services.quiz import domain
 from services.quiz.otp import OtpLimits, locked_for, send_refusal
+from shared.errors import ContestError
 
 
 @pytest.mark.parametrize(("raw", "canonical"), [
@@ -49,7 +50,7 @@ def test_every_form_of_a_mobile_number_has_one_canonical_form(raw, canonical):
     "\u202e0913640480",       # bidi override
 ])
 def test_what_is_not_a_vietnamese_mobile_number_is_refused(raw):
-    with pytest.raises(domain.QuizError) as exc:
+    with pytest.raises(ContestError) as exc:
         domain.normalize_phone(raw)
     assert exc.value.status == 422 and exc.value.code == "invalid_phone"
 

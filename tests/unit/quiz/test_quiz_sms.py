@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from services.quiz.settings import QuizSettings
 from services.quiz.sms import ConsoleSmsSender, HttpSmsSender, sms_sender
-from shared.http import ApiError
+from shared.errors import ContestError
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_http_sender_posts_the_code_to_the_gateway_with_its_token(gateway)
     sender = HttpSmsSender(gateway["url"], "gw-token-for-this-test", timeout=5)
     await sender.send_code("0913640480", "123456", 300)
     gateway["status"] = 500
-    with pytest.raises(ApiError) as exc:
+    with pytest.raises(ContestError) as exc:
         await sender.send_code("0913640480", "654321", 300)
     await sender.aclose()
     first = gateway["requests"][0]
@@ -55,7 +55,7 @@ async def test_http_sender_posts_the_code_to_the_gateway_with_its_token(gateway)
 
 async def test_http_sender_unreachable_is_a_503():
     sender = HttpSmsSender("http://127.0.0.1:9/send", "t", timeout=2)
-    with pytest.raises(ApiError) as exc:
+    with pytest.raises(ContestError) as exc:
         await sender.send_code("0913640480", "123456", 300)
     await sender.aclose()
     assert exc.value.code == "sms_unavailable"
