@@ -15,6 +15,7 @@ import asyncpg
 
 from services.quiz import store
 from services.quiz.domain import Question
+from services.quiz.stats import observed_level
 from shared.contest import Round
 from shared.errors import ContestError
 from shared.events import format_utc
@@ -133,11 +134,6 @@ async def answer_key(rt: Runtime, round_id: str) -> dict[str, Any]:
                       for q in ordered],
         "withheld_count": sum(1 for q in ordered if q.id in hidden),
     }
-
-
-def observed_level(share_correct: float) -> str:
-    """The level a question's observed share correct suggests (organizers re-level between rounds)."""
-    return "easy" if share_correct >= 0.8 else "medium" if share_correct >= 0.5 else "hard"
 
 
 async def item_analysis(rt: Runtime, round_id: str) -> dict[str, Any]:

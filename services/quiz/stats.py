@@ -12,6 +12,11 @@ def per_thousand(people: int, population: int | None) -> float | None:
     return round(1000.0 * people / population, 2) if population else None
 
 
+def observed_level(share_correct: float) -> str:
+    """The level a question's observed share correct suggests (organizers re-level between rounds)."""
+    return "easy" if share_correct >= 0.8 else "medium" if share_correct >= 0.5 else "hard"
+
+
 def items(questions: Iterable[Mapping[str, Any]], counts: Iterable[Mapping[str, Any]],
           min_served: int = MIN_SERVED) -> list[dict[str, Any]]:
     """One entry per question (bank questions and any answered question no longer in a bank), the
@@ -38,8 +43,12 @@ def items(questions: Iterable[Mapping[str, Any]], counts: Iterable[Mapping[str, 
                 flags.append("everybody_right")
             if never:
                 flags.append("never_chosen")
+        share = correct / served if served else None
         out.append({"question_id": qid, "text": q["text"], "served": served, "correct": correct,
-                    "share_correct": round(correct / served, 4) if served else None, "blank": picks.get(None, 0),
+                    # The declared level (the blueprint draws by it) beside the one the answers suggest.
+                    "topic": q.get("topic"), "declared_level": q.get("level"),
+                    "observed_level": observed_level(share) if share is not None and served >= min_served else None,
+                    "share_correct": round(share, 4) if share is not None else None, "blank": picks.get(None, 0),
                     "options": options, "never_chosen": never if served >= min_served else [], "flags": flags})
     out.sort(key=lambda i: (i["share_correct"] is None, i["share_correct"] or 0.0, i["question_id"]))
     return out

@@ -13,11 +13,10 @@ from fastapi.responses import HTMLResponse
 
 from services.quiz import stats, stats_store
 from services.quiz.deps import Rt
-from services.quiz.domain import QuizError
-from shared.auth import check_admin
+from shared.errors import ContestError
 from shared.events import format_utc
 from shared.pages import page
-from shared.service import Runtime
+from shared.service import Runtime, check_admin_token
 
 WEB = Path(__file__).parent / "web"
 router = APIRouter(prefix="/api/admin/quiz/stats", tags=["quiz admin"])
@@ -27,12 +26,12 @@ RoundId = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 
 def _admin(rt: Runtime, authorization: str | None) -> None:
-    check_admin(rt.settings.admin_token.get_secret_value(), authorization)
+    check_admin_token(rt, authorization)
 
 
 def _round(rt: Runtime, round_id: str | None) -> str | None:
     if round_id is not None and rt.contest.round(round_id) is None:
-        raise QuizError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
+        raise ContestError(404, "round_not_found", f"Không có vòng thi “{round_id}”.")
     return round_id
 
 

@@ -58,6 +58,15 @@
     }
   }
 
+  const LEVELS = { easy: "dễ", medium: "trung bình", hard: "khó" };
+  // The declared level beside the one the answers suggest, so a question can be re-levelled between rounds.
+  function levels(q) {
+    const declared = LEVELS[q.declared_level] || "chưa khai báo";
+    if (!q.observed_level) return declared;
+    const seen = LEVELS[q.observed_level];
+    return q.observed_level === q.declared_level ? `${declared} (đúng như khai báo)` : `${declared} → ${seen}`;
+  }
+
   function drawItems(data) {
     const s = data.summary;
     $("items-summary").textContent = `${fmt.format(s.answers)} câu trả lời cho ${s.questions} câu hỏi: ` +
@@ -80,7 +89,7 @@
         opts.append(span, document.createElement("br"));
       }
       tr.append(cell(`${q.question_id} – ${q.text}`), cell(fmt.format(q.served)),
-        cell(q.share_correct === null ? "chưa ra" : pct.format(q.share_correct)), opts,
+        cell(q.share_correct === null ? "chưa ra" : pct.format(q.share_correct)), cell(levels(q)), opts,
         cell(q.flags.map((f) => FLAGS[f]).join("; "), q.flags.length ? "db-flag" : ""));
       return tr;
     }));

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 
 import pytest
@@ -25,7 +26,9 @@ def test_local_only_properties_never_override_the_tested_broker_settings():
 
 
 def _settings(**kw: object) -> ServiceSettings:
-    return ServiceSettings(service_name="svc", environment="test", contest_file="x.yaml", **kw)
+    # The admin token has no default (never a value written in the repository): a random one per call.
+    return ServiceSettings(service_name="svc", environment="test", contest_file="x.yaml",
+                           CONTEST_ADMIN_TOKEN=secrets.token_urlsafe(32), **kw)
 
 
 def test_idempotence_is_on_unless_turned_off_for_the_dev_broker():

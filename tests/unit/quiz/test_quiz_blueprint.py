@@ -179,6 +179,6 @@ def test_a_bank_without_topics_and_levels_still_imports():
 @pytest.mark.parametrize(("share", "level"), [(1.0, "easy"), (0.8, "easy"), (0.79, "medium"), (0.5, "medium"),
                                               (0.49, "hard"), (0.0, "hard")])
 def test_item_analysis_suggests_a_level_from_the_share_correct(share, level):
-    from services.quiz.review import observed_level
+    from services.quiz.stats import observed_level
 
     assert observed_level(share) == level

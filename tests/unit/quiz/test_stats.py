@@ -33,6 +33,16 @@ def test_flags_shares_and_order():
     assert out["gone"]["served"] == 2 and out["gone"]["options"] == []
 
 
+def test_declared_level_stands_beside_the_observed_one():
+    bank = [{**_q("q1"), "level": "hard", "topic": "dvc"}, _q("q2")]
+    counts = [_c("q1", "A", 9, True), _c("q1", "B", 1, False), _c("q2", "A", 1, True)]
+    out = {q["question_id"]: q for q in items(bank, counts, min_served=5)}
+    # 90 % right on a question declared hard: the organizers see it should be re-levelled as easy.
+    assert (out["q1"]["declared_level"], out["q1"]["observed_level"], out["q1"]["topic"]) == ("hard", "easy", "dvc")
+    # No declared level, and too few answers to suggest one.
+    assert (out["q2"]["declared_level"], out["q2"]["observed_level"]) == (None, None)
+
+
 def test_per_thousand_needs_a_population():
     assert per_thousand(3, 204_800) == 0.01
     assert per_thousand(150, 12_000) == 12.5
