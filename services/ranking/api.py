@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
-from services.ranking import exports, store, views
+from services.ranking import access, exports, store, views
 from services.ranking.board import Snapshot
 from services.ranking.handlers import WAKE
 from shared.errors import ContestError
 from shared.events import format_utc
-from shared.service import RuntimeDep, check_admin_token
+from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/api/boards", tags=["boards"])
 admin = APIRouter(prefix="/api/admin/boards", tags=["admin"])
@@ -120,7 +120,7 @@ class ReferenceIn(BaseModel):
 
 @admin.post("/{board_id}/freeze")
 async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     board = views.live_board(rt, board_id)
     existing = rt.state["frozen"].get(board_id)
     if existing is not None:
@@ -135,7 +135,7 @@ async def freeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = Non
 
 @admin.post("/{board_id}/unfreeze")
 async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     views.live_board(rt, board_id)
     async with rt.pool.acquire() as conn:
         await store.unfreeze(conn, board_id)
@@ -147,7 +147,7 @@ async def unfreeze(rt: RuntimeDep, board_id: str, authorization: AdminHeader = N
 @admin.get("")
 async def list_live(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
     """The organizers' board list: live totals, and when each frozen board was frozen."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     return {"boards": views.listing(rt, live=True)}
 
 
@@ -156,7 +156,7 @@ async def live(rt: RuntimeDep, board_id: str, limit: Limit = 50, offset: Offset 
                authorization: AdminHeader = None) -> Response:
     """The organizers' view of a board (frozen or not): what the public will see after the reveal,
     with the attempt behind each quiz entry."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     board = views.live_board(rt, board_id)
     body = views.page(board, board_id, limit, offset)
     body["frozen"] = board_id in rt.state["frozen"]
@@ -171,20 +171,20 @@ def _live_rows(rt: RuntimeDep, board_id: str) -> list[dict[str, Any]]:
 @admin.get("/{board_id}/export.csv")
 async def live_csv(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
     """The live board as a file, frozen or not, with the attempt behind each quiz entry."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     return _csv(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/{board_id}/export.xlsx")
 async def live_xlsx(rt: RuntimeDep, board_id: str, authorization: AdminHeader = None) -> Response:
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     return await _xlsx(board_id, _named(rt, _live_rows(rt, board_id)))
 
 
 @admin.get("/references")
 async def references(rt: RuntimeDep, authorization: AdminHeader = None) -> dict[str, Any]:
     """Each round's prediction reference value now in use, and whether an organizer set it (final)."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     index = views.index_of(rt)
     out = []
     for r in rt.contest.quiz.rounds:
@@ -202,7 +202,7 @@ def _round(rt: RuntimeDep, round_id: str) -> None:
 async def set_reference(rt: RuntimeDep, round_id: str, body: ReferenceIn,
                         authorization: AdminHeader = None) -> dict[str, Any]:
     """Set the final reference value of a round's prediction question."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     _round(rt, round_id)
     async with rt.pool.acquire() as conn:
         await store.set_reference(conn, round_id, body.value)
@@ -215,7 +215,7 @@ async def set_reference(rt: RuntimeDep, round_id: str, body: ReferenceIn,
 @admin.delete("/references/{round_id}")
 async def clear_reference(rt: RuntimeDep, round_id: str, authorization: AdminHeader = None) -> dict[str, Any]:
     """Back to the provisional reference (the live count of participants in the round)."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     _round(rt, round_id)
     async with rt.pool.acquire() as conn:
         await store.set_reference(conn, round_id, None)
