@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from services.initiatives.accounts import issue_staff_token
 from tests.browser.ranking.test_board_pages import ARGS
+from tests.browser.test_accessibility import AXE, RUN_AXE_JS
 from tests.integration.ranking.helpers import answer, send, serve
 from tests.support import wait_for
 
@@ -205,6 +206,9 @@ async def test_console_previews_decides_a_tie_and_publishes_the_official_results
         await card.get_by_text("Đồng hạng 2 tại ranh giới giải").wait_for()
         assert await card.get_by_text("Giải Nhì, Giải Nhì, Giải Ba").count() == 1
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        if AXE.exists():  # the preview with the tie form open, audited like every staff page (make axe)
+            await page.evaluate(AXE.read_text(encoding="utf-8"))
+            assert await page.evaluate(RUN_AXE_JS) == []
 
         # Publishing with the tie undecided is refused, the reason shown in the card's status.
         by = card.get_by_label("Người công bố (họ tên)")
