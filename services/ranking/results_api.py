@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.ranking import certificates, prizes, results
+from services.ranking import access, certificates, prizes, results
 from services.ranking.exports import _safe
 from shared.errors import ContestError
-from shared.service import RuntimeDep, check_admin_token
+from shared.service import RuntimeDep
 
 admin = APIRouter(prefix="/api/admin/results", tags=["results admin"])
 public = APIRouter(prefix="/api/results", tags=["results"])
@@ -54,14 +54,14 @@ def _clean(text: str) -> str:
 async def preview(rt: RuntimeDep, board_id: Annotated[str, Query(max_length=200)],
                   authorization: AdminHeader = None) -> Response:
     """Prize tiers as publishing would assign them now, with every tie at a prize boundary."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     return _json(await results.preview(rt, board_id))
 
 
 @admin.post("/decisions", status_code=201)
 async def decide(rt: RuntimeDep, body: DecisionIn, authorization: AdminHeader = None) -> Response:
     """Record the organizers' order for one tie group at a prize boundary, with the reason."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     return _json(await results.decide(rt, body.board_id, body.entrant_ids, _clean(body.reason),
                                       _clean(body.decided_by)), 201)
 
@@ -69,7 +69,7 @@ async def decide(rt: RuntimeDep, body: DecisionIn, authorization: AdminHeader = 
 @admin.post("", status_code=201)
 async def publish(rt: RuntimeDep, body: PublishIn, authorization: AdminHeader = None) -> Response:
     """Publish the frozen board's results: 201 new snapshot, 200 the same one again, 409 otherwise."""
-    check_admin_token(rt, authorization)
+    access.results_operator(rt, authorization)
     status, snap = await results.publish(rt, body.board_id, _clean(body.published_by))
     return _json(snap, status)
 
