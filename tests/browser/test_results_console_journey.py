@@ -43,7 +43,7 @@ def test_head_judge_freezes_and_reveals_from_the_console(journey: Journey, api: 
     assert api.ok(api.http.get(f"/api/boards/{BOARD}"))["frozen"]  # what the public and the big screen get
 
     head.once("dialog", lambda d: d.accept())
-    card.get_by_role("button", name=re.compile("^Công bố kết quả")).click()
+    card.get_by_role("button", name=re.compile("^Công bố kết quả:")).click()
     expect(card.get_by_text("Đang công khai")).to_be_visible()
     assert not frozen(api)
 
