@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.quizday.recorder import SUBMIT, Recorder, percentile
-from shared.events import ANSWER_SUBMITTED
+from shared.events import ANSWER_SUBMITTED, TOPIC_PARTITIONS
 from tests.audit import AuditResult
 
 
@@ -61,16 +63,29 @@ async def not_in_ranking(dsn: str, acked: list[dict[str, Any]]) -> list[str]:
             for s in acked if s["attempt_id"] not in have]
 
 
-async def log_duplicates(bootstrap: str) -> int:
-    """answer-submitted records whose event id appeared earlier in the log."""
-    from bench.quizday.drills import _read_all
-
+async def log_duplicates(bootstrap: str, timeout: float = 60.0) -> int:
+    """answer-submitted records whose event id appeared earlier in the log (read up to the end offsets)."""
+    tps = [TopicPartition(ANSWER_SUBMITTED, p) for p in range(TOPIC_PARTITIONS[ANSWER_SUBMITTED])]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=4 << 20)
+    await consumer.start()
     ids: Counter[str] = Counter()
-    for r in await _read_all(bootstrap, ANSWER_SUBMITTED):
-        try:
-            ids[json.loads(r.value)["id"]] += 1
-        except (ValueError, TypeError, KeyError):
-            continue  # a poison drill's record
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        await consumer.seek_to_beginning(*tps)
+        deadline = time.monotonic() + timeout
+        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{ANSWER_SUBMITTED} not read to its end offsets in {timeout:.0f}s")
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for r in (r for rs in batch.values() for r in rs):
+                try:
+                    ids[json.loads(r.value)["id"]] += 1
+                except (ValueError, TypeError, KeyError):
+                    continue  # a poison drill's record
+    finally:
+        await consumer.stop()
     return sum(n - 1 for n in ids.values())
 
 

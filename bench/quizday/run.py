@@ -99,7 +99,7 @@ async def run(params: Params, stack: Stack, *, progress: bool = True) -> Outcome
             segments.append(seg)
             broker_drill = drill in drills_mod.BROKER_DRILLS
             acked_from = len(j.submitted)
-            dups_before = await drill_figures.log_duplicates(stack.bootstrap) if broker_drill else 0
+            dups_before = await _log_duplicates(stack) if broker_drill else 0
             t0 = time.monotonic()
             await _segment(params, stack, world, j, rec, client, seg, mine, lo, hi - lo, rng, k, progress)
             seg.seconds = time.monotonic() - t0
@@ -173,7 +173,8 @@ async def _broker_figures(stack: Stack, rec: Recorder, seg: Segment, acked: list
                           dups_before: int) -> None:
     assert seg.log is not None
     lost = await acknowledged_but_lost(stack.dsn, acked) + await drill_figures.not_in_ranking(stack.dsn, acked)
-    dups = await drill_figures.log_duplicates(stack.bootstrap) - dups_before
+    after = await _log_duplicates(stack)
+    dups = after - dups_before if min(after, dups_before) >= 0 else -1
     seg.figures = fig = drill_figures.figures(rec, seg.log, seg.audit, acked, lost, dups)
     seg.problems += [f"lost: {x}" for x in lost[:20]]
     if fig.double_counted:
@@ -181,6 +182,15 @@ async def _broker_figures(stack: Stack, rec: Recorder, seg: Segment, acked: list
     if fig.fresh_after != fig.fresh_after:  # NaN: never caught up within the timeout
         seg.problems.append("boards not fresh again within the timeout")
     print(f"  {seg.drill}: {fig}", flush=True)
+
+
+async def _log_duplicates(stack: Stack) -> int:
+    """-1 when the log could not be read (reported, not fatal: the checker still decides)."""
+    try:
+        return await drill_figures.log_duplicates(stack.bootstrap)
+    except Exception as exc:
+        print(f"  could not count duplicate records: {exc!r}", flush=True)
+        return -1
 
 
 async def _sample_resources(stack: Stack, rec: Recorder, stop: asyncio.Event) -> None:
