@@ -75,7 +75,7 @@ async def log_duplicates(bootstrap: str, timeout: float = 60.0) -> int:
         ends = await consumer.end_offsets(tps)
         await consumer.seek_to_beginning(*tps)
         deadline = time.monotonic() + timeout
-        while any(await consumer.position(tp) < end for tp, end in ends.items()):
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{ANSWER_SUBMITTED} not read to its end offsets in {timeout:.0f}s")
             batch = await consumer.getmany(timeout_ms=500, max_records=5000)
