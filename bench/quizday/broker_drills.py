@@ -34,6 +34,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench.quizday.recorder import Recorder
 from bench.quizday.stack import Stack
 from shared.events import ANSWER_SUBMITTED
+from tools.tansu import _port_open
 
 PAUSE_SECONDS = 30.0
 DOWN_SECONDS = 30.0
@@ -75,7 +76,10 @@ async def out_of_sync(stack: Stack) -> list[str]:
     finally:
         await admin.close()
     seen = {b["node_id"] for b in cluster["brokers"]}
-    short = [f"broker {n['id']} not in the metadata" for n in stack.kafka_nodes() if n["id"] not in seen]
+    # A lone survivor without quorum serves its last metadata (everyone in sync): a restarted node
+    # counts only once it listens again and the metadata lists it.
+    short = [f"broker {n['id']} not listening" for n in stack.kafka_nodes() if not _port_open(n["port"])]
+    short += [f"broker {n['id']} not in the metadata" for n in stack.kafka_nodes() if n["id"] not in seen]
     for t in topics:
         for p in t["partitions"]:
             if p["leader"] < 0 or set(p["replicas"]) - set(p["isr"]):

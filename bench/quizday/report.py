@@ -119,7 +119,7 @@ def broker_drill_table(segments: list[Any]) -> list[str]:
         lines.append(f"| {s.drill} | {'ok' if s.ok else 'FAILED'} | {f.acknowledged:,} | {f.lost} | {f.double_counted} "
                      f"| {f.differences} | {_s(f.fault_seconds)} | {f.submits_during:,} ({f.submits_refused:,}) "
                      f"| {_ms(f.submit_p99_ms / 1000)} | {_s(f.in_sync_after)} | {_s(f.fresh_after)} "
-                     f"| {f.log_duplicates} |")
+                     f"| {f.log_duplicates if f.log_duplicates >= 0 else '– (log not read)'} |")
     lines += ["", "Lost: acknowledged (200) but not stored with that score, or never in the ranking's facts. "
               "Double-counted: board values above their recomputation from the sources. Fresh again: from the "
               "moment the fault was lifted until every submit acknowledged by then is in the ranking's facts "
