@@ -171,7 +171,12 @@ async def _start(rec: Recorder, log: Any) -> None:
 
 async def kill_leader(stack: Stack, rec: Recorder, log: Any, rng: random.Random, window: float) -> None:
     await asyncio.sleep(rng.uniform(0.15, 0.35) * window)
+    # Early in the day nobody has submitted yet: wait for answers to flow so "busiest" means something.
+    deadline = time.monotonic() + window
     leader, partition, end = await busiest_partition(stack)
+    while end < 20 and time.monotonic() < deadline:
+        await asyncio.sleep(2.0)
+        leader, partition, end = await busiest_partition(stack)
     await _start(rec, log)
     pid = await _kill(stack, leader)
     log.note(rec, f"SIGKILL broker {leader} (pid {pid}), leader of {ANSWER_SUBMITTED}/{partition}"
