@@ -6,6 +6,7 @@ Examples:
   python -m bench.quizday                                   # full day: 20,000 over 10 min, all drills
   python -m bench.quizday --participants 300 --duration 40 --think 0.05 --drills kill-ranking
   python -m bench.quizday --drills none --participants 2000 --duration 120
+  python -m bench.quizday --broker kafka --brokers 3 --drills broker --participants 1500 --duration 240
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from bench.quizday import report
-from bench.quizday.drills import DRILLS
+from bench.quizday.drills import BROKER_DRILLS, DRILLS, GROUPS
 from bench.quizday.run import Params, default_out, run
 from bench.quizday.stack import attach, start
 
@@ -30,7 +31,11 @@ def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
     ap.add_argument("--participants", type=int, default=20_000)
     ap.add_argument("--duration", type=float, default=600.0, help="seconds over which participants arrive")
     ap.add_argument("--drills", default="all",
-                    help=f"comma list, 'all' or 'none'; known: {', '.join(DRILLS)}")
+                    help=f"comma list of drills or groups ({', '.join(GROUPS)}), 'all' or 'none'; known: "
+                         f"{', '.join(DRILLS)} (kafka-* need --broker kafka --brokers 3; 'all' has them then)")
+    ap.add_argument("--broker", choices=("tansu", "kafka"), default="tansu",
+                    help="the broker `make run BROKER=…` starts (ignored with --run-dir)")
+    ap.add_argument("--brokers", type=int, choices=(1, 3), default=1, help="Kafka nodes (KAFKA_NODES)")
     ap.add_argument("--think", type=float, default=1.5, help="median think time per question (s)")
     ap.add_argument("--engagement-rate", type=float, default=40.0, help="events/s per platform")
     ap.add_argument("--connections", type=int, default=100, help="concurrent connections per service")
@@ -40,15 +45,20 @@ def parse(argv: list[str] | None) -> tuple[Params, argparse.Namespace]:
     ap.add_argument("--run-dir", type=Path, default=None, help="attach to a running `make run` (its RUN_DIR)")
     ap.add_argument("--admin-token", default=os.environ.get("CONTEST_ADMIN_TOKEN"))
     args = ap.parse_args(argv)
+    cluster = args.broker == "kafka" and args.brokers == 3
     if args.drills == "all":
-        drills = list(DRILLS)
+        drills = [d for d in DRILLS if cluster or d not in BROKER_DRILLS]
     elif args.drills in ("none", ""):
         drills = []
     else:
-        drills = [d.strip() for d in args.drills.split(",") if d.strip()]
+        drills = []
+        for d in (d.strip() for d in args.drills.split(",") if d.strip()):
+            drills += GROUPS.get(d, [d])
         unknown = [d for d in drills if d not in DRILLS]
         if unknown:
             ap.error(f"unknown drills: {', '.join(unknown)}")
+        if not cluster and not args.run_dir and any(d in BROKER_DRILLS for d in drills):
+            ap.error("the kafka-* drills need --broker kafka --brokers 3")
     params = Params(participants=args.participants, duration=args.duration, drills=drills, think=args.think,
                     seed=args.seed, engagement_rate=args.engagement_rate, audit_timeout=args.audit_timeout,
                     max_connections=args.connections)
@@ -75,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         run_dir = Path(tempfile.mkdtemp(prefix="quizday-", dir=Path(__file__).resolve().parents[2] / ".run"
                                         if (Path(__file__).resolve().parents[2] / ".run").exists() else None))
         print(f"starting the system as `make run` does (RUN_DIR={run_dir}) …", flush=True)
-        stack = start(run_dir)
+        stack = start(run_dir, broker=args.broker, brokers=args.brokers)
     out = args.out or default_out()
     try:
         outcome = _loop_runner()(run(params, stack))

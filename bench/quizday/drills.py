@@ -6,6 +6,7 @@ during load; the checker runs after each one once the load of its segment draine
 - pg-terminate: pg_terminate_backend on every connection of each service (three rounds)
 - duplicates: 10% of the records of each event topic produced again, shuffled (duplicated and reordered)
 - poison: a burst of poison messages (bad JSON, wrong schema, wrong types) on every consumed topic
+- kafka-*: broker-failure drills on a 3-node Apache Kafka (bench/quizday/broker_drills.py), the group `broker`
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import random
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from bench.quizday.broker_drills import BROKER_DRILLS
 from bench.quizday.recorder import Recorder
 from bench.quizday.stack import SERVICES, Stack
 from shared.events import (
@@ -39,6 +42,12 @@ CONSUMED_TOPICS = (ANSWER_SUBMITTED, CONTENT_LIKED, JUDGE_SCORED, INITIATIVE_PUB
 class DrillLog:
     name: str
     notes: list[str] = field(default_factory=list)
+    submitted: list[dict[str, Any]] = field(default_factory=list)  # the day's acknowledged submits (live)
+    # broker drills: when the fault began and was lifted (seconds since start), and what followed
+    fault_started: float | None = None
+    fault_lifted: float | None = None
+    in_sync_after: float | None = None
+    fresh_after: float | None = None
 
     def note(self, rec: Recorder, text: str) -> None:
         self.notes.append(f"{rec.now():7.1f}s {text}")
@@ -181,7 +190,10 @@ DRILLS: dict[str, Drill] = {
     "pg-terminate": pg_terminate,
     "duplicates": duplicates,
     "poison": poison,
+    **BROKER_DRILLS,
 }
+# `--drills broker`; `all` includes them only on a 3-node Apache Kafka (`--broker kafka --brokers 3`)
+GROUPS = {"broker": list(BROKER_DRILLS)}
 
 
 async def poison_landed(stack: Stack, log: DrillLog) -> list[str]:

@@ -19,6 +19,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+SUBMIT = "POST /api/attempts/{id}/submit"
+TIMED = frozenset({SUBMIT})
+
+
 @dataclass
 class Violation:
     at: float
@@ -42,6 +46,8 @@ class Recorder:
     events: list[tuple[float, str]] = field(default_factory=list)  # drill marks (seconds, label)
     counters: Counter = field(default_factory=Counter)  # journeys: registered, submitted, abandoned …
     resources: list[dict[str, Any]] = field(default_factory=list)
+    # (started at, seconds, status) of the endpoints in TIMED, to take percentiles over a drill's window
+    timed: dict[str, list[tuple[float, float, int | str]]] = field(default_factory=lambda: defaultdict(list))
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -56,6 +62,8 @@ class Recorder:
     def http(self, endpoint: str, status: int | str, seconds: float, body: Any = None,
              headers: Any = None) -> None:
         self.statuses[endpoint][status] += 1
+        if endpoint in TIMED:
+            self.timed[endpoint].append((self.now() - seconds, seconds, status))
         if not isinstance(status, str):  # a refused connection has no meaningful latency
             self.latencies[endpoint].append(seconds)
         second = int(self.now())

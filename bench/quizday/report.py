@@ -73,6 +73,7 @@ def write(outcome: Any, out: Path) -> Path:
             lines += ["", "```", seg.audit.summary(), "```"]
         lines += [f"- PROBLEM: {pr}" for pr in seg.problems]
         lines.append("")
+    lines += broker_drill_table(outcome.segments)
     lines += [f"## Acknowledged submissions lost: {len(outcome.lost)}", ""]
     lines += [f"- {x}" for x in outcome.lost[:50]]
     lines += ["", "## Resource use (service processes, psutil)", "",
@@ -96,9 +97,36 @@ def write(outcome: Any, out: Path) -> Path:
                        for ep, v in rec.latencies.items()},
         "freshness_s": {"n": len(f), "p50": percentile(f, 50), "p99": percentile(f, 99)},
         "segments": [{"drill": s.drill, "ok": s.ok, "differences": len(s.audit.differences) if s.audit else None,
-                      "notes": s.notes, "problems": s.problems} for s in outcome.segments],
+                      "notes": s.notes, "problems": s.problems,
+                      "figures": vars(s.figures) if getattr(s, "figures", None) else None}
+                     for s in outcome.segments],
     }, indent=1, default=str), encoding="utf-8")
     return path
+
+
+def broker_drill_table(segments: list[Any]) -> list[str]:
+    """One row per broker-failure drill (bench/quizday/drill_figures.py says what each column is)."""
+    rows = [s for s in segments if getattr(s, "figures", None)]
+    if not rows:
+        return []
+    lines = ["## Broker-failure drills (3-node Apache Kafka)", "",
+             "| drill | result | acknowledged submits | lost | double-counted | checker differences | fault (s) "
+             "| submits during fault (not 200) | submit p99 during fault (ms) | ISRs full after (s) "
+             "| boards fresh again after (s) | duplicate records in the log |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in rows:
+        f = s.figures
+        lines.append(f"| {s.drill} | {'ok' if s.ok else 'FAILED'} | {f.acknowledged:,} | {f.lost} | {f.double_counted} "
+                     f"| {f.differences} | {_s(f.fault_seconds)} | {f.submits_during:,} ({f.submits_refused:,}) "
+                     f"| {_ms(f.submit_p99_ms / 1000)} | {_s(f.in_sync_after)} | {_s(f.fresh_after)} "
+                     f"| {f.log_duplicates if f.log_duplicates >= 0 else '– (log not read)'} |")
+    lines += ["", "Lost: acknowledged (200) but not stored with that score, or never in the ranking's facts. "
+              "Double-counted: board values above their recomputation from the sources. Fresh again: from the "
+              "moment the fault was lifted until every submit acknowledged by then is in the ranking's facts "
+              "and the newest is on `quiz.individual.all`. Duplicate records: answer-submitted records whose "
+              "event id was already in the log (consumers absorb them; the idempotent producer should keep "
+              "this at 0).", ""]
+    return lines
 
 
 def _plots(outcome: Any, out: Path) -> list[str]:

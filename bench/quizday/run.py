@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.quizday import drill_figures, judges, platforms, setup
 from bench.quizday import drills as drills_mod
-from bench.quizday import judges, platforms, setup
 from bench.quizday.client import Client
 from bench.quizday.participants import SmsInbox, journey, make_profiles
 from bench.quizday.participants import World as Journeys
@@ -48,6 +48,8 @@ class Segment:
     notes: list[str] = field(default_factory=list)
     audit: AuditResult | None = None
     problems: list[str] = field(default_factory=list)
+    log: drills_mod.DrillLog | None = None
+    figures: drill_figures.DrillFigures | None = None  # broker drills only
 
     @property
     def ok(self) -> bool:
@@ -95,6 +97,9 @@ async def run(params: Params, stack: Stack, *, progress: bool = True) -> Outcome
             mine = [p for p in profiles if lo <= p.arrival < hi or (k == n - 1 and p.arrival >= hi)]
             seg = Segment(k, drill, len(mine))
             segments.append(seg)
+            broker_drill = drill in drills_mod.BROKER_DRILLS
+            acked_from = len(j.submitted)
+            dups_before = await _log_duplicates(stack) if broker_drill else 0
             t0 = time.monotonic()
             await _segment(params, stack, world, j, rec, client, seg, mine, lo, hi - lo, rng, k, progress)
             seg.seconds = time.monotonic() - t0
@@ -104,6 +109,8 @@ async def run(params: Params, stack: Stack, *, progress: bool = True) -> Outcome
             seg.audit = await audit_until_converged(stack.dsn, stack.url("ranking"), contest,
                                                     timeout=params.audit_timeout)
             print(f"segment {k + 1}/{n} ({drill or 'no drill'}): {seg.audit.summary()}", flush=True)
+            if broker_drill and seg.log is not None:
+                await _broker_figures(stack, rec, seg, j.submitted[acked_from:], dups_before)
             for p in seg.problems:
                 print(f"  PROBLEM {p}", flush=True)
         lost = await acknowledged_but_lost(stack.dsn, j.submitted)
@@ -136,7 +143,8 @@ async def _segment(params: Params, stack: Stack, world: setup.World, j: Journeys
             client, ini, stack.admin_token, world, rec, stop, random.Random(rng.random()), params.judges_pace)))
     if progress:
         background.append(asyncio.create_task(_progress(rec, stop, seg)))
-    log = drills_mod.DrillLog(seg.drill or "none")
+    log = drills_mod.DrillLog(seg.drill or "none", submitted=j.submitted)
+    seg.log = log
     drill_task = None
     if seg.drill:
         drill_task = asyncio.create_task(drills_mod.DRILLS[seg.drill](stack, rec, log, random.Random(rng.random()),
@@ -149,13 +157,40 @@ async def _segment(params: Params, stack: Stack, world: setup.World, j: Journeys
 
     await asyncio.gather(*(arrive(p) for p in mine))
     if drill_task is not None:
-        await drill_task
+        try:
+            await drill_task
+        except Exception as exc:  # a drill that could not finish is a failed segment, not a crashed day
+            seg.problems.append(f"drill {seg.drill} failed: {exc!r}")
     stop.set()
     await asyncio.gather(*background, return_exceptions=True)
     seg.notes = log.notes
     if seg.drill == "poison":
         await asyncio.sleep(5)
         seg.problems += await drills_mod.poison_landed(stack, log)
+
+
+async def _broker_figures(stack: Stack, rec: Recorder, seg: Segment, acked: list[dict[str, Any]],
+                          dups_before: int) -> None:
+    assert seg.log is not None
+    lost = await acknowledged_but_lost(stack.dsn, acked) + await drill_figures.not_in_ranking(stack.dsn, acked)
+    after = await _log_duplicates(stack)
+    dups = after - dups_before if min(after, dups_before) >= 0 else -1
+    seg.figures = fig = drill_figures.figures(rec, seg.log, seg.audit, acked, lost, dups)
+    seg.problems += [f"lost: {x}" for x in lost[:20]]
+    if fig.double_counted:
+        seg.problems.append(f"{fig.double_counted} board values above their recomputation (double-counted)")
+    if fig.fresh_after != fig.fresh_after:  # NaN: never caught up within the timeout
+        seg.problems.append("boards not fresh again within the timeout")
+    print(f"  {seg.drill}: {fig}", flush=True)
+
+
+async def _log_duplicates(stack: Stack) -> int:
+    """-1 when the log could not be read (reported, not fatal: the checker still decides)."""
+    try:
+        return await drill_figures.log_duplicates(stack.bootstrap)
+    except Exception as exc:
+        print(f"  could not count duplicate records: {exc!r}", flush=True)
+        return -1
 
 
 async def _sample_resources(stack: Stack, rec: Recorder, stop: asyncio.Event) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ class Stack:
     admin_token: str
     handle: Any = None  # tests.e2e.stack.RunningStack when we started it
     _procs: dict[int, psutil.Process] = field(default_factory=dict)
+    # Kafka nodes a drill started again: children of this process, not of tools.run, so stopped here.
+    _relaunched: dict[int, Any] = field(default_factory=dict)
 
     # --- addresses -------------------------------------------------------------------------
     def services(self) -> dict[str, dict[str, int]]:
@@ -65,6 +68,31 @@ class Stack:
                 return p.pid
         return None
 
+    # --- Apache Kafka nodes (RUN_DIR/kafka.json, written by tools.run with BROKER=kafka) --------------
+    def kafka_nodes(self) -> list[dict[str, Any]]:
+        path = self.run_dir / "kafka.json"
+        return json.loads(path.read_text())["nodes"] if path.exists() else []
+
+    def kafka_pid(self, node_id: int) -> int:
+        return next(int(n["pid"]) for n in self.kafka_nodes() if n["id"] == node_id)
+
+    def relaunch_kafka(self, node_id: int) -> int:
+        """Start a stopped or killed node again on its own folder and ports (tools/kafka.py's KafkaNode)."""
+        from tools.kafka import KafkaNode
+        from tools.kafka_libs import ensure_libs
+
+        info = json.loads((self.run_dir / "kafka.json").read_text())
+        spec = next(n for n in info["nodes"] if n["id"] == node_id)
+        node = KafkaNode(node_id, spec["port"], spec["controller_port"], Path(spec["home"]), ensure_libs())
+        node.launch()
+        self._relaunched[node_id] = node
+        assert node.pid is not None
+        spec["pid"] = node.pid  # kept current for the next drill (and for an attached tool)
+        (self.run_dir / "kafka.json").write_text(json.dumps(info, indent=1))
+        if node_id == info["nodes"][0]["id"]:
+            (self.run_dir / "broker.pid").write_text(str(node.pid))
+        return node.pid
+
     def postgres_pid(self) -> int | None:
         """The postmaster of the stack's embedded PostgreSQL (by its port)."""
         port = self.dsn.rsplit(":", 1)[-1].split("/")[0]
@@ -79,7 +107,11 @@ class Stack:
         """name -> processes (PostgreSQL with its backends), for resource sampling."""
         out: dict[str, list[psutil.Process]] = {}
         ids: dict[str, int | None] = {n: self.pid(n) for n in SERVICES}
-        ids["broker"] = self.broker_pid()
+        nodes = self.kafka_nodes()
+        if len(nodes) > 1:
+            ids.update({f"kafka node {n['id']}": int(n["pid"]) for n in nodes})
+        else:
+            ids["broker"] = self.broker_pid()
         ids["postgres"] = self.postgres_pid()
         for name, pid in ids.items():
             if pid is None:
@@ -142,15 +174,20 @@ class Stack:
         raise TimeoutError(f"{name} not ready after {timeout:.0f}s")
 
     def stop(self) -> None:
+        for node in self._relaunched.values():  # SIGTERM now, alongside tools.run's own nodes
+            node.signal(signal.SIGCONT)
+            node.signal(signal.SIGTERM)
         if self.handle is not None:
             self.handle.stop()
+        for node in self._relaunched.values():
+            node.stop()
 
 
-def start(run_dir: Path, broker: str = "tansu") -> Stack:
-    """Start the whole system as `make run BROKER=<broker>` does, on free ports."""
+def start(run_dir: Path, broker: str = "tansu", brokers: int = 1) -> Stack:
+    """Start the whole system as `make run BROKER=<broker> KAFKA_NODES=<brokers>` does, on free ports."""
     from tests.e2e.stack import start_stack
 
-    handle = start_stack(run_dir, timeout=180, broker=broker)
+    handle = start_stack(run_dir, timeout=240, broker=broker, extra_env={"KAFKA_NODES": str(brokers)})
     return Stack(run_dir=run_dir, admin_token=handle.admin_token, handle=handle)
 
 
