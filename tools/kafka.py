@@ -282,9 +282,14 @@ def _layout(home: Path, nodes: int) -> dict[str, Any]:
 
 
 def _cluster_id() -> str:
+    """A KRaft cluster id: a UUID in URL-safe base64. Like Kafka's own Uuid.randomUuid(), never one
+    that starts with "-": kafka-storage would read it as an option (1 id in 64; a flaky format)."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 def start_cluster(home: Path, nodes: int = 1, *, fresh: bool = False, timeout: float = 120.0,

@@ -40,3 +40,11 @@ def test_static_member_id_per_consumer_and_replica():
     assert _settings().group_instance_id("svc.c") is None  # no replica id: dynamic membership
     assert _settings(replica_id="svc-1").group_instance_id("svc.c") == "svc.c@svc-1"
     assert _settings(replica_id="hostname").group_instance_id("svc.c") == f"svc.c@{socket.gethostname()}"
+
+
+def test_kraft_cluster_ids_never_start_with_a_dash():
+    # kafka-storage reads "-…" as an option ("--cluster-id: expected one argument"): 1 id in 64 did.
+    from tools.kafka import _cluster_id
+
+    ids = [_cluster_id() for _ in range(5000)]
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
