@@ -82,6 +82,7 @@ async def test_console_freeze_reveal_exports_and_who_may(ns):
         await card.get_by_text("Đang công khai").wait_for()
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         assert await card.get_by_role("link", name="Tải CSV").get_attribute("href") == f"/api/boards/{BOARD}/export.csv"
+        await card.get_by_role("link", name="Tải Excel").wait_for()
         assert await card.get_by_role("link", name="Tải Excel").count() == 1
         assert await card.get_by_role("link", name="Màn hình lớn").get_attribute("href") == f"/boards/{BOARD}/screen"
 
@@ -200,7 +201,9 @@ async def test_console_previews_decides_a_tie_and_publishes_the_official_results
         await card.get_by_role("button", name="Xem trước kết quả").click()
         # A board without prizes (quiz.individual.all) gets no results block even when frozen.
         assert await page.locator(f"li[data-board='{BOARD}'] .rc-results").count() == 0
-        assert await page.locator(f"li[data-board='{BOARD}']").get_by_text("Đang khóa").count() == 1
+        frozen_badge = page.locator(f"li[data-board='{BOARD}']").get_by_text("Đang khóa")
+        await frozen_badge.wait_for()  # rendered with the card, after the preview's own request
+        assert await frozen_badge.count() == 1
         await card.get_by_role("heading", name="Giải Nhất (1 giải)").wait_for()
         await card.get_by_text("Hạng 1:").wait_for()
         await card.get_by_text("Đồng hạng 2 tại ranh giới giải").wait_for()
